@@ -1,0 +1,245 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type TypedEmitterModule from 'typed-emitter';
+import { loadAgent } from './agents/load.js';
+import type { Config } from './config.js';
+import { ErrorCodes, LanegateError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import type { PortRole } from './protocol/methods.js';
+import { OutChannel } from './queue/out-channel.js';
+import { Lane, type LaneId } from './queue/records.js';
+import { Ring } from './queue/ring.js';
+import { Signal } from './queue/signal.js';
+import { Outbox, type ConnKey, type WorkerOut } from './runtime/outbox.js';
+import { Runtime, type InboundRing } from './runtime/runtime.js';
+import { TaskPool } from './runtime/tasks.js';
+import type { MainToWorker, SocketWorkerInit, WorkerToMain } from './socket/messages.js';
+
+// typed-emitter is a CommonJS types package: from ESM its default export is the module.
+type TypedEmitter<T extends TypedEmitterModule.EventMap> = TypedEmitterModule.default<T>;
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** How long a socket worker may take to start listening. */
+const WORKER_START_MS = 10_000;
+/** How long stop() waits for workers to close their clients before terminating them. */
+const WORKER_STOP_MS = 3_000;
+
+export interface GatewayInfo {
+  convUrl: string;
+  opsUrl: string | null;
+  webchatUrl: string;
+  convPort: number;
+  opsPort: number | null;
+  rings: { conv: number; ops: number; out: number };
+}
+
+export type GatewayEvents = {
+  /** A client started (open: true) or stopped using a lane. */
+  connection: (e: { key: ConnKey; lane: 'conv' | 'ops'; open: boolean; client: unknown }) => void;
+  /** A delivery was accepted into the ops log. */
+  ops: (e: { seq: number; lane: string; sessionKey: string; kind: string }) => void;
+  /** The runtime stopped (engaged) or resumed taking ops work because outbound ops traffic backed up. */
+  backpressure: (e: { engaged: boolean; backlogBytes: number }) => void;
+  /** A socket worker exited while the gateway was running. */
+  'worker-exit': (e: { role: PortRole; code: number }) => void;
+};
+
+interface WorkerSlot {
+  role: PortRole;
+  worker: Worker;
+  port: number;
+}
+
+const laneName = (l: LaneId): 'conv' | 'ops' => (l === Lane.CONV ? 'conv' : 'ops');
+
+/**
+ * The gateway: starts the socket workers, the main-thread runtime and the
+ * task pool, wires their rings, and shuts them down in order.
+ */
+export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEvents>) {
+  readonly #config: Config;
+  readonly #log: Logger;
+  #workers: WorkerSlot[] = [];
+  #runtime: Runtime | null = null;
+  #tasks: TaskPool | null = null;
+  #stopping = false;
+
+  constructor(config: Config, log?: Logger) {
+    super();
+    this.#config = config;
+    this.#log = log ?? createLogger(config.logLevel, 'main');
+  }
+
+  get runtime(): Runtime {
+    if (!this.#runtime) throw new LanegateError(ErrorCodes.NOT_STARTED, 'gateway is not started');
+    return this.#runtime;
+  }
+
+  async start(): Promise<GatewayInfo> {
+    const c = this.#config;
+    const single = c.opsPort === null;
+    const startedAt = Date.now();
+    const inDoorbell = Signal.storage();
+    const convRing = Ring.storageFor(c.convRingBytes);
+    const opsRing = Ring.storageFor(c.opsRingBytes);
+    const convOutBell = Signal.storage();
+    const convOut = Ring.storageFor(c.outRingBytes);
+    // Single-port mode: ops events to conv clients get their own out ring, drained after chat frames.
+    const convOpsOut = single ? Ring.storageFor(c.outRingBytes) : null;
+    const opsOutBell = single ? null : Signal.storage();
+    const opsOut = single ? null : Ring.storageFor(c.outRingBytes);
+
+    const convBell = Signal.over(convOutBell);
+    const convChannel = new OutChannel(new Ring(convOut), convBell, true);
+    const outs: WorkerOut[] = [[convChannel, convOpsOut ? new OutChannel(new Ring(convOpsOut), convBell, false) : convChannel]];
+    const inbound: InboundRing[] = [{ sab: convRing, worker: 0, lane: Lane.CONV, name: 'conv' }];
+    if (single) inbound.push({ sab: opsRing, worker: 0, lane: Lane.OPS, name: 'ops' });
+    else {
+      const ch = new OutChannel(new Ring(opsOut!), Signal.over(opsOutBell!), false);
+      outs.push([ch, ch]);
+      inbound.push({ sab: opsRing, worker: 1, lane: Lane.OPS, name: 'ops' });
+    }
+
+    const agent = await loadAgent(c.agent, { openai: c.openai });
+    this.#tasks = new TaskPool(c.taskThreads);
+    this.#runtime = new Runtime({
+      config: c,
+      doorbell: inDoorbell,
+      inbound,
+      outbox: new Outbox(outs),
+      agent,
+      tasks: this.#tasks,
+      log: this.#log,
+      startedAt,
+      version: VERSION,
+      hooks: {
+        connection: (key, lane, open, client) => this.emit('connection', { key, lane: laneName(lane), open, client }),
+        ops: (seq, lane, sessionKey, kind) => this.emit('ops', { seq, lane, sessionKey, kind }),
+        backpressure: (engaged, backlogBytes) => this.emit('backpressure', { engaged, backlogBytes }),
+      },
+    });
+    this.#runtime.start();
+
+    const base = {
+      host: c.host,
+      singlePort: single,
+      token: c.token,
+      password: c.password,
+      tickIntervalMs: c.tickIntervalMs,
+      handshakeTimeoutMs: c.handshakeTimeoutMs,
+      logLevel: c.logLevel,
+      serverVersion: `lanegate-${VERSION}`,
+      startedAt,
+      inDoorbell,
+    };
+    try {
+      let opsUrl: string | null = null;
+      if (!single) {
+        const ops = await this.#startWorker({
+          ...base,
+          role: 'ops',
+          port: c.opsPort!,
+          opsUrl: null,
+          maxPayload: c.opsMaxPayload,
+          nice: c.opsNice,
+          convRing: null,
+          opsRing,
+          outDoorbell: opsOutBell!,
+          outRings: [opsOut!],
+        });
+        opsUrl = `ws://${urlHost(c.host)}:${ops.port}`;
+      }
+      const conv = await this.#startWorker({
+        ...base,
+        role: 'conv',
+        port: c.convPort,
+        opsUrl,
+        maxPayload: single ? Math.max(c.convMaxPayload, c.opsMaxPayload) : c.convMaxPayload,
+        nice: 0,
+        convRing,
+        opsRing: single ? opsRing : null,
+        outDoorbell: convOutBell,
+        outRings: convOpsOut ? [convOut, convOpsOut] : [convOut],
+      });
+      for (const w of this.#workers) w.worker.postMessage({ type: 'readiness', ready: true } satisfies MainToWorker);
+      const convUrl = `ws://${urlHost(c.host)}:${conv.port}`;
+      return {
+        convUrl,
+        opsUrl,
+        webchatUrl: `http://${urlHost(c.host)}:${conv.port}/`,
+        convPort: conv.port,
+        opsPort: opsUrl === null ? null : this.#workers.find((w) => w.role === 'ops')!.port,
+        rings: { conv: c.convRingBytes, ops: c.opsRingBytes, out: c.outRingBytes },
+      };
+    } catch (e) {
+      await this.stop('start failed');
+      throw e;
+    }
+  }
+
+  #startWorker(init: SocketWorkerInit): Promise<WorkerSlot> {
+    const worker = new Worker(new URL('../workers/socket-worker.js', import.meta.url), { workerData: init });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => fail(new LanegateError(ErrorCodes.WORKER_START, `${init.role} worker did not start within ${WORKER_START_MS} ms`)), WORKER_START_MS);
+      const fail = (e: Error): void => {
+        clearTimeout(timer);
+        void worker.terminate();
+        reject(e);
+      };
+      const onMessage = (m: WorkerToMain): void => {
+        if (m.type === 'ready') {
+          clearTimeout(timer);
+          const slot = { role: init.role, worker, port: m.port };
+          this.#workers.push(slot);
+          worker.on('exit', (code) => this.#onExit(slot, code));
+          resolve(slot);
+        } else if (m.type === 'fatal') {
+          fail(new LanegateError(ErrorCodes.WORKER_START, `${init.role} port ${init.host}:${init.port}: ${m.message}`));
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', (e) => fail(new LanegateError(ErrorCodes.WORKER_START, `${init.role} worker failed: ${e.message}`, { cause: e })));
+    });
+  }
+
+  #onExit(slot: WorkerSlot, code: number): void {
+    this.#workers = this.#workers.filter((w) => w !== slot);
+    if (this.#stopping) return;
+    this.#log.error({ role: slot.role, code }, 'socket worker exited');
+    for (const w of this.#workers) w.worker.postMessage({ type: 'readiness', ready: false } satisfies MainToWorker);
+    this.emit('worker-exit', { role: slot.role, code });
+  }
+
+  /**
+   * Stops in order: runs are aborted (their final events go out), workers
+   * send `shutdown`, close clients with 1012 and stop; then the task pool.
+   */
+  async stop(reason = 'gateway stopping'): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#runtime?.stop();
+    await Promise.all(
+      this.#workers.map(
+        ({ worker }) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void worker.terminate().then(() => resolve()), WORKER_STOP_MS);
+            worker.on('message', (m: WorkerToMain) => {
+              if (m.type !== 'stopped') return;
+              clearTimeout(timer);
+              void worker.terminate().then(() => resolve());
+            });
+            worker.postMessage({ type: 'stop', reason } satisfies MainToWorker);
+          }),
+      ),
+    );
+    this.#workers = [];
+    await this.#tasks?.close();
+  }
+}
+
+function urlHost(host: string): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return h.includes(':') ? `[${h}]` : h;
+}

@@ -1,0 +1,15 @@
+// The public API: everything a program embedding lanegate may import.
+
+export { Gateway, VERSION } from './gateway.js';
+export type { GatewayEvents, GatewayInfo } from './gateway.js';
+export { loadConfig, DEFAULTS, LOG_LEVELS } from './config.js';
+export type { Config, LogLevel } from './config.js';
+export { ErrorCodes, LanegateError, ConfigError, isLanegateError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { Ring } from './queue/ring.js';
+export { Signal } from './queue/signal.js';
+export { PriorityConsumer } from './queue/priority.js';
+export type { LaneSource, PriorityOptions } from './queue/priority.js';
+export type { Agent, AgentContext, AgentOptions, HistoryMessage, TaskSpec } from './agents/types.js';
+export type { OpsLog, OpsEntry, NewOpsEntry } from './runtime/ops-log.js';
+export { MemoryOpsLog } from './runtime/ops-log.js';

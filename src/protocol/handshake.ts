@@ -1,0 +1,117 @@
+import { authenticate, type AuthSettings } from './auth.js';
+import { isObject } from './check.js';
+import { Close, err, ErrorCode, PROTOCOL_VERSION, resErr, resOk } from './frames.js';
+import type { ScopeName } from './methods.js';
+import { MAIN_AGENT_ID, MAIN_KEY, MAIN_SESSION_KEY } from './sessions.js';
+
+/** Pre-connect frames are capped at 64 KiB (OpenClaw MAX_PREAUTH_PAYLOAD_BYTES). */
+export const MAX_PREAUTH_PAYLOAD_BYTES = 64 * 1024;
+
+export interface ClientInfo {
+  id: string;
+  version: string;
+  platform: string;
+  mode: string;
+  displayName?: string;
+  instanceId?: string;
+}
+
+export interface HelloContext {
+  serverVersion: string;
+  connId: string;
+  methods: string[];
+  events: string[];
+  maxPayload: number;
+  maxBufferedBytes: number;
+  tickIntervalMs: number;
+  uptimeMs: number;
+}
+
+export type ConnectOutcome =
+  | { ok: true; id: string; client: ClientInfo; role: string; scopes: ScopeName[] }
+  | { ok: false; frame: string | null; close: number; reason: string };
+
+function fail(id: string | null, code: number, reason: string, message: string, details?: unknown): ConnectOutcome {
+  const frame = id === null ? null : resErr(id, err(ErrorCode.INVALID_REQUEST, message, details === undefined ? undefined : { details }));
+  return { ok: false, frame, close: code, reason };
+}
+
+/**
+ * Checks the first client frame. Anything but a valid `connect` request
+ * closes the socket: 1008 for a wrong first frame or failed auth, 1002 for a
+ * protocol version this gateway does not speak.
+ */
+export function checkConnect(frame: unknown, auth: AuthSettings): ConnectOutcome {
+  if (!isObject(frame) || frame.type !== 'req' || typeof frame.id !== 'string' || frame.id === '') {
+    return fail(null, Close.POLICY_VIOLATION, 'first frame must be a connect request', '');
+  }
+  const id = frame.id;
+  if (frame.method !== 'connect') {
+    return fail(id, Close.POLICY_VIOLATION, 'first frame must be a connect request', 'invalid handshake: first request must be connect');
+  }
+  const p = frame.params;
+  if (!isObject(p)) return fail(id, Close.POLICY_VIOLATION, 'invalid connect params', 'invalid connect params: params must be an object');
+  const min = p.minProtocol;
+  const max = p.maxProtocol;
+  if (typeof min !== 'number' || typeof max !== 'number' || !Number.isInteger(min) || !Number.isInteger(max)) {
+    return fail(id, Close.POLICY_VIOLATION, 'invalid connect params', 'invalid connect params: minProtocol and maxProtocol must be integers');
+  }
+  if (min > PROTOCOL_VERSION || max < PROTOCOL_VERSION) {
+    return fail(id, Close.PROTOCOL_ERROR, 'protocol mismatch', `protocol mismatch: server speaks ${PROTOCOL_VERSION}, client ${min}..${max}`, {
+      code: 'PROTOCOL_MISMATCH',
+      clientMinProtocol: min,
+      clientMaxProtocol: max,
+      expectedProtocol: PROTOCOL_VERSION,
+    });
+  }
+  const c = p.client;
+  if (!isObject(c)) return fail(id, Close.POLICY_VIOLATION, 'invalid connect params', 'invalid connect params: client is required');
+  for (const k of ['id', 'version', 'platform', 'mode'] as const) {
+    if (typeof c[k] !== 'string' || c[k] === '') {
+      return fail(id, Close.POLICY_VIOLATION, 'invalid connect params', `invalid connect params: client.${k} must be a non-empty string`);
+    }
+  }
+  const a = authenticate(auth, p.auth, p.scopes);
+  if (!a.ok) {
+    const frame = resErr(
+      id,
+      err(ErrorCode.INVALID_REQUEST, a.message, {
+        details: {
+          code: a.detailsCode,
+          authReason: a.authReason,
+          canRetryWithDeviceToken: false,
+          recommendedNextStep: a.detailsCode === 'AUTH_REQUIRED' ? 'update_auth_configuration' : 'update_auth_credentials',
+        },
+      }),
+    );
+    return { ok: false, frame, close: Close.POLICY_VIOLATION, reason: a.message.slice(0, 120) };
+  }
+  const client: ClientInfo = {
+    id: c.id as string,
+    version: c.version as string,
+    platform: c.platform as string,
+    mode: c.mode as string,
+  };
+  if (typeof c.displayName === 'string') client.displayName = c.displayName;
+  if (typeof c.instanceId === 'string') client.instanceId = c.instanceId;
+  const role = typeof p.role === 'string' && p.role !== '' ? p.role : 'operator';
+  return { ok: true, id, client, role, scopes: a.scopes };
+}
+
+export function helloOk(reqId: string, ctx: HelloContext, role: string, scopes: ScopeName[]): string {
+  return resOk(reqId, {
+    type: 'hello-ok',
+    protocol: PROTOCOL_VERSION,
+    server: { version: ctx.serverVersion, connId: ctx.connId },
+    features: { methods: ctx.methods, events: ctx.events },
+    snapshot: {
+      presence: [],
+      health: {},
+      stateVersion: { presence: 0, health: 0 },
+      uptimeMs: Math.max(0, Math.round(ctx.uptimeMs)),
+      sessionDefaults: { defaultAgentId: MAIN_AGENT_ID, mainKey: MAIN_KEY, mainSessionKey: MAIN_SESSION_KEY, scope: 'per-sender' },
+    },
+    auth: { role, scopes },
+    policy: { maxPayload: ctx.maxPayload, maxBufferedBytes: ctx.maxBufferedBytes, tickIntervalMs: ctx.tickIntervalMs },
+  });
+}

@@ -1,0 +1,65 @@
+import { isObject } from './check.js';
+import { err, ErrorCode, resErr } from './frames.js';
+import type { MethodSpec, ScopeName } from './methods.js';
+
+export type Admission =
+  /** `split`: the body is routing JSON + "\n" + payload JSON (ops.deliver). */
+  | { ok: true; id: string; method: string; spec: MethodSpec; body: Uint8Array | string; split: boolean }
+  | { ok: false; reply: string };
+
+/** Request ids longer than this are refused (they are echoed in every reply). */
+export const MAX_ID_LENGTH = 256;
+const BAD_ID = 'invalid';
+
+export interface GateContext {
+  methods: Record<string, MethodSpec>;
+  scopes: ReadonlySet<ScopeName>;
+  /** Hint for ops methods sent to the conv port while the ops port is on. */
+  opsUrl: string | null;
+}
+
+/**
+ * Admits one post-handshake frame: parses it, checks the frame shape, the
+ * method, the caller's scope and the params. Admitted frames become the ring
+ * record body; refused ones get an OpenClaw error response and never reach
+ * the runtime. `ops.deliver` is re-encoded as its routing fields, a newline,
+ * and the payload's own JSON, so the runtime never parses a payload it only
+ * stores and forwards.
+ */
+export function admit(raw: Buffer, ctx: GateContext): Admission {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return refuse(BAD_ID, 'invalid frame: not valid JSON');
+  }
+  if (!isObject(frame)) return refuse(BAD_ID, 'invalid frame: expected a JSON object');
+  const id = typeof frame.id === 'string' && frame.id !== '' && frame.id.length <= MAX_ID_LENGTH ? frame.id : null;
+  if (frame.type !== 'req') return refuse(id ?? BAD_ID, `invalid frame: unknown frame type ${JSON.stringify(String(frame.type)).slice(0, 40)}`);
+  if (id === null) return refuse(BAD_ID, `invalid frame: id must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+  const method = frame.method;
+  if (typeof method !== 'string' || method === '') return refuse(id, 'invalid frame: method must be a non-empty string');
+  if (method === 'connect') return refuse(id, 'invalid request: already connected');
+  const spec = ctx.methods[method];
+  if (!spec) {
+    if (ctx.opsUrl && method.startsWith('ops.')) return refuse(id, `unknown method: ${method} (the ops port serves it: ${ctx.opsUrl})`);
+    return refuse(id, `unknown method: ${method.slice(0, 100)}`);
+  }
+  if (spec.scope !== null && !ctx.scopes.has(spec.scope)) {
+    return { ok: false, reply: resErr(id, err(ErrorCode.FORBIDDEN, `missing scope: ${spec.scope}`, { details: { code: 'MISSING_SCOPE', missingScope: spec.scope, requiredScopes: [spec.scope] } })) };
+  }
+  const params = frame.params === undefined ? {} : frame.params;
+  if (!isObject(params)) return refuse(id, `invalid ${method} params: params must be an object`);
+  const problem = spec.check(params);
+  if (problem) return refuse(id, `invalid ${method} params: ${problem}`);
+  if (method === 'ops.deliver') {
+    const { payload, ...route } = params;
+    const body = `${JSON.stringify({ id, method, params: route })}\n${JSON.stringify(payload)}`;
+    return { ok: true, id, method, spec, body, split: true };
+  }
+  return { ok: true, id, method, spec, body: raw, split: false };
+}
+
+function refuse(id: string, message: string): Admission {
+  return { ok: false, reply: resErr(id, err(ErrorCode.INVALID_REQUEST, message)) };
+}

@@ -1,0 +1,41 @@
+// Named offsets of every SharedArrayBuffer word lanegate uses. Offsets are
+// Int32Array indices unless the name ends in _BYTES.
+//
+// Producer-owned and consumer-owned words sit on separate 128-byte lines:
+// a store to a shared cache line invalidates the other core's copy, and on
+// a hot ring that false sharing costs several times the copy itself.
+
+/** Bytes reserved for the ring header; the data region starts after it. */
+export const RING_HEADER_BYTES = 512;
+
+/** Free-running write index in bytes (uint32, wraps). Written by the producer only. */
+export const RING_HEAD = 0;
+/** Free-running read index in bytes (uint32, wraps). Written by the consumer only. */
+export const RING_TAIL = 32; // byte 128
+/** Space signal: the producer parks here when the ring is full. */
+export const RING_SPACE_PARKED = 64; // byte 256
+export const RING_SPACE_SEQ = 65;
+/** Bytes the parked producer needs free before it is worth waking. */
+export const RING_SPACE_WANTED = 66;
+/** Times the producer found the ring full (producer-written statistics line). */
+export const RING_STAT_FULL = 96; // byte 384
+/** Records written (producer) and read (consumer); wrap with uint32. */
+export const RING_STAT_WRITTEN = 97;
+export const RING_STAT_READ = 98;
+
+/** Length word of a record that marks "skip to the start of the ring". */
+export const RING_WRAP_MARKER = -1;
+/** Bytes of the length prefix in front of every record. */
+export const RING_LENGTH_BYTES = 4;
+/** Records start on 4-byte boundaries so the length word is an aligned Int32. */
+export const RING_ALIGN = 4;
+
+/** Smallest and largest ring data capacity (both powers of two). */
+export const RING_MIN_CAPACITY = 1024;
+export const RING_MAX_CAPACITY = 1 << 30;
+
+// Doorbell: a parked flag and a sequence word. One doorbell per consumer
+// thread. Each pair lives on its own 128-byte line.
+export const SIGNAL_BYTES = 256;
+export const SIGNAL_PARKED = 0;
+export const SIGNAL_SEQ = 1;

@@ -1,0 +1,109 @@
+// Record layouts between the socket workers and the main-thread runtime.
+// Every record is one ring record; the fields below are byte offsets in it.
+// Numbers are little-endian. Bodies are UTF-8 JSON.
+
+import type { Ring } from './ring.js';
+
+// ------------------------------------------------------------------ inbound
+// worker -> main: [kind u8][lane u8][reserved u16][connId u32][enqueuedAt f64][body]
+
+export const IN_KIND = 0;
+export const IN_LANE = 1;
+export const IN_CONN = 4;
+export const IN_TIME = 8;
+export const IN_HEADER_BYTES = 16;
+
+export const InKind = {
+  /** A validated request frame from an authenticated connection. */
+  REQUEST: 1,
+  /** A connection finished its handshake; body is its ConnInfo. */
+  OPEN: 2,
+  /** A connection closed; no body. Sent on every ring the connection used. */
+  CLOSE: 3,
+  /**
+   * A validated request whose body is its routing JSON, a newline, then the
+   * payload's own JSON (ops.deliver): the runtime stores the payload unparsed.
+   */
+  REQUEST_WITH_PAYLOAD: 4,
+} as const;
+export type InKind = (typeof InKind)[keyof typeof InKind];
+
+export const Lane = { CONV: 0, OPS: 1 } as const;
+export type LaneId = (typeof Lane)[keyof typeof Lane];
+
+// ----------------------------------------------------------------- outbound
+// main -> worker: [kind u8][flags u8][count u16][connId u32 x count][body]
+
+export const OUT_KIND = 0;
+export const OUT_FLAGS = 1;
+export const OUT_COUNT = 2;
+export const OUT_CONNS = 4;
+
+export const OutKind = {
+  /** Send the body as one text frame to each connection. */
+  FRAME: 1,
+  /**
+   * The body is an event frame without its closing brace; the worker appends
+   * `,"seq":N}` with each connection's own event counter.
+   */
+  EVENT: 2,
+  /** Close each connection; body is {code, reason}. */
+  CLOSE: 3,
+} as const;
+export type OutKind = (typeof OutKind)[keyof typeof OutKind];
+
+/** Flag: more parts of this frame follow; the worker joins them in order. */
+export const OUT_FLAG_MORE = 1;
+
+/** Most connections one outbound record may address; larger fan-outs split. */
+export const OUT_MAX_CONNS = 4096;
+
+export const outHeaderBytes = (count: number): number => OUT_CONNS + 4 * count;
+
+/**
+ * Reads record fields in place. One DataView over the whole ring buffer, so
+ * decoding a record allocates nothing.
+ */
+export class RecordReader {
+  readonly #dv: DataView;
+  constructor(ring: Ring) {
+    this.#dv = new DataView(ring.sab);
+  }
+  u8(view: Uint8Array, at: number): number {
+    return this.#dv.getUint8(view.byteOffset + at);
+  }
+  u16(view: Uint8Array, at: number): number {
+    return this.#dv.getUint16(view.byteOffset + at, true);
+  }
+  u32(view: Uint8Array, at: number): number {
+    return this.#dv.getUint32(view.byteOffset + at, true);
+  }
+  f64(view: Uint8Array, at: number): number {
+    return this.#dv.getFloat64(view.byteOffset + at, true);
+  }
+}
+
+/** Writes record fields into a reserved region of a ring. */
+export class RecordWriter {
+  readonly #dv: DataView;
+  readonly #base: number;
+  constructor(ring: Ring) {
+    this.#dv = new DataView(ring.sab);
+    this.#base = ring.bytes.byteOffset;
+  }
+  u8(off: number, v: number): void {
+    this.#dv.setUint8(this.#base + off, v);
+  }
+  u16(off: number, v: number): void {
+    this.#dv.setUint16(this.#base + off, v, true);
+  }
+  u32(off: number, v: number): void {
+    this.#dv.setUint32(this.#base + off, v, true);
+  }
+  f64(off: number, v: number): void {
+    this.#dv.setFloat64(this.#base + off, v, true);
+  }
+}
+
+/** Wall-clock milliseconds that agree across threads (queue-wait stamps). */
+export const nowMs = (): number => performance.timeOrigin + performance.now();

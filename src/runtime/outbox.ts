@@ -1,0 +1,69 @@
+import { eventOpenRaw, resErr, resOk, type ErrorShape } from '../protocol/frames.js';
+import type { OutChannel } from '../queue/out-channel.js';
+import { Lane, OutKind, type LaneId } from '../queue/records.js';
+
+/** Connection key on the main thread: worker index and that worker's connection id. */
+export type ConnKey = number;
+const WORKER_SPAN = 2 ** 32;
+export const connKey = (worker: number, connId: number): ConnKey => worker * WORKER_SPAN + connId;
+export const workerOf = (key: ConnKey): number => Math.floor(key / WORKER_SPAN);
+export const connIdOf = (key: ConnKey): number => key % WORKER_SPAN;
+
+/** A worker's outbound channels by lane (the same channel may serve both). */
+export type WorkerOut = [conv: OutChannel, ops: OutChannel];
+
+/**
+ * Everything the runtime sends leaves through here: replies and events,
+ * addressed by connection key and lane. Fan-outs are grouped per worker, so
+ * an event for a thousand subscribers is one ring record, not a thousand.
+ */
+export class Outbox {
+  readonly #workers: WorkerOut[];
+
+  constructor(workers: WorkerOut[]) {
+    this.#workers = workers;
+  }
+
+  channel(worker: number, lane: LaneId): OutChannel {
+    return this.#workers[worker]![lane];
+  }
+
+  /** Distinct channels (for backpressure checks). */
+  channels(lane: LaneId): OutChannel[] {
+    return [...new Set(this.#workers.map((w) => w[lane]))];
+  }
+
+  ok(key: ConnKey, lane: LaneId, id: string, payload: unknown): void {
+    this.#one(key, lane, OutKind.FRAME, resOk(id, payload));
+  }
+
+  fail(key: ConnKey, lane: LaneId, id: string, error: ErrorShape): void {
+    this.#one(key, lane, OutKind.FRAME, resErr(id, error));
+  }
+
+  event(keys: Iterable<ConnKey>, lane: LaneId, event: string, payload: unknown): void {
+    this.eventRaw(keys, lane, event, JSON.stringify(payload));
+  }
+
+  /** An event whose payload is already JSON text. */
+  eventRaw(keys: Iterable<ConnKey>, lane: LaneId, event: string, payloadJson: string): void {
+    const byWorker = new Map<number, number[]>();
+    for (const k of keys) {
+      const w = workerOf(k);
+      let ids = byWorker.get(w);
+      if (!ids) byWorker.set(w, (ids = []));
+      ids.push(connIdOf(k));
+    }
+    if (byWorker.size === 0) return;
+    const frame = eventOpenRaw(event, payloadJson);
+    for (const [w, ids] of byWorker) this.#workers[w]![lane].send(OutKind.EVENT, ids, frame);
+  }
+
+  close(key: ConnKey, code: number, reason: string): void {
+    this.#one(key, Lane.CONV, OutKind.CLOSE, JSON.stringify({ code, reason }));
+  }
+
+  #one(key: ConnKey, lane: LaneId, kind: number, body: string): void {
+    this.#workers[workerOf(key)]![lane].send(kind, [connIdOf(key)], body);
+  }
+}

@@ -1,0 +1,239 @@
+import type { Agent, TaskSpec } from '../agents/types.js';
+import { err, ErrorCode } from '../protocol/frames.js';
+import { Lane } from '../queue/records.js';
+import type { ConnKey, Outbox } from './outbox.js';
+import type { SessionStore } from './sessions.js';
+
+/** Finished runs remembered for idempotency and agent.wait. */
+const FINISHED_KEPT = 10_000;
+
+export type RunOutcome = 'ok' | 'aborted' | 'error';
+
+/** Who asked for a run, and how they want the answer. */
+export interface RunOrigin {
+  conn: ConnKey;
+  /** The request id; for `agent`, the final `res` reuses it. */
+  reqId: string;
+  method: 'chat.send' | 'agent';
+}
+
+export interface Run {
+  runId: string;
+  sessionKey: string;
+  origin: RunOrigin;
+  seq: number;
+  text: string;
+  startedAt: number;
+  controller: AbortController;
+  outcome: RunOutcome | null;
+  error: string | null;
+  endedAt: number;
+  waiters: (() => void)[];
+}
+
+export interface RunDeps {
+  agent: Agent;
+  out: Outbox;
+  sessions: SessionStore;
+  /** Connections watching every session (sessions.subscribe). */
+  watchers: () => Iterable<ConnKey>;
+  /** Starts background tasks for a run (results arrive on the ops lane). */
+  spawn: (runId: string, sessionKey: string, tasks: TaskSpec[]) => void;
+  onError: (e: unknown) => void;
+}
+
+/**
+ * Agent runs: one per idempotencyKey (the runId). A run streams `chat`
+ * events (state delta/final/aborted/error, cumulative text as OpenClaw
+ * sends it) and `agent` events (lifecycle + assistant) to the requesting
+ * connection and to every session watcher, with one per-run `seq`.
+ */
+export class RunManager {
+  readonly #deps: RunDeps;
+  readonly #runs = new Map<string, Run>();
+  #finished: string[] = [];
+
+  constructor(deps: RunDeps) {
+    this.#deps = deps;
+  }
+
+  get activeCount(): number {
+    return this.#runs.size - this.#finished.length;
+  }
+
+  find(runId: string): Run | undefined {
+    return this.#runs.get(runId);
+  }
+
+  /** Starts a run; the caller has already answered the request. */
+  start(runId: string, sessionKey: string, message: string, origin: RunOrigin): void {
+    const session = this.#deps.sessions.get(sessionKey);
+    const history = session.messages();
+    session.append('user', message, { runId });
+    session.active.add(runId);
+    const run: Run = {
+      runId,
+      sessionKey,
+      origin,
+      seq: 0,
+      text: '',
+      startedAt: Date.now(),
+      controller: new AbortController(),
+      outcome: null,
+      error: null,
+      endedAt: 0,
+      waiters: [],
+    };
+    this.#runs.set(runId, run);
+    this.#agentEvent(run, 'lifecycle', { phase: 'start', startedAt: run.startedAt });
+    const ctx = {
+      runId,
+      sessionKey,
+      message,
+      history,
+      signal: run.controller.signal,
+      delta: (piece: string) => this.#delta(run, piece),
+      spawn: (tasks: TaskSpec[]) => this.#deps.spawn(runId, sessionKey, tasks),
+    };
+    let reply: Promise<void>;
+    try {
+      reply = this.#deps.agent.reply(ctx);
+    } catch (e) {
+      reply = Promise.reject(e);
+    }
+    reply.then(
+      () => this.#finish(run, run.controller.signal.aborted ? 'aborted' : 'ok', null),
+      (e: unknown) => this.#finish(run, run.controller.signal.aborted ? 'aborted' : 'error', e instanceof Error ? e.message : String(e)),
+    );
+  }
+
+  /** Aborts the session's active runs (or the one named). Returns the runIds aborted. */
+  abort(sessionKey: string, runId?: string): string[] {
+    const session = this.#deps.sessions.find(sessionKey);
+    if (!session) return [];
+    const ids = runId ? [...session.active].filter((id) => id === runId) : [...session.active];
+    for (const id of ids) {
+      const run = this.#runs.get(id);
+      if (run && run.outcome === null) {
+        run.controller.abort();
+        this.#finish(run, 'aborted', null);
+      }
+    }
+    return ids;
+  }
+
+  /** Aborts everything (shutdown). */
+  abortAll(): void {
+    for (const run of this.#runs.values()) {
+      if (run.outcome === null) {
+        run.controller.abort();
+        this.#finish(run, 'aborted', null);
+      }
+    }
+  }
+
+  /** Resolves when the run ends or after timeoutMs; answers agent.wait. */
+  wait(runId: string, timeoutMs: number): Promise<Record<string, unknown>> {
+    const run = this.#runs.get(runId);
+    if (!run) return Promise.resolve({ runId, status: 'unknown' });
+    if (run.outcome !== null) return Promise.resolve(this.#waitResult(run));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ runId, status: 'timeout' }), timeoutMs);
+      run.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(this.#waitResult(run));
+      });
+    });
+  }
+
+  #waitResult(run: Run): Record<string, unknown> {
+    const status = run.outcome === 'ok' ? 'ok' : run.outcome === 'aborted' ? 'timeout' : 'error';
+    return { runId: run.runId, status, startedAt: run.startedAt, endedAt: run.endedAt, ...(run.error ? { error: run.error } : {}) };
+  }
+
+  /** The final `agent` answer for a finished run (also replayed for a repeated idempotencyKey). */
+  agentFinal(runId: string): Record<string, unknown> | null {
+    const run = this.#runs.get(runId);
+    if (!run || run.outcome === null) return null;
+    if (run.outcome === 'ok') {
+      return { runId, status: 'ok', summary: 'completed', result: { payloads: [{ text: run.text }], meta: { durationMs: run.endedAt - run.startedAt } } };
+    }
+    if (run.outcome === 'aborted') return { runId, status: 'timeout', summary: 'aborted', stopReason: 'aborted' };
+    return { runId, status: 'error', summary: run.error ?? 'failed' };
+  }
+
+  #recipients(run: Run): Set<ConnKey> {
+    const to = new Set<ConnKey>(this.#deps.watchers());
+    to.add(run.origin.conn);
+    return to;
+  }
+
+  #chatEvent(run: Run, payload: Record<string, unknown>): void {
+    this.#deps.out.event(this.#recipients(run), Lane.CONV, 'chat', { runId: run.runId, sessionKey: run.sessionKey, seq: ++run.seq, ...payload });
+  }
+
+  #agentEvent(run: Run, stream: string, data: Record<string, unknown>): void {
+    this.#deps.out.event(this.#recipients(run), Lane.CONV, 'agent', {
+      runId: run.runId,
+      seq: ++run.seq,
+      stream,
+      ts: Date.now(),
+      sessionKey: run.sessionKey,
+      data,
+    });
+  }
+
+  #delta(run: Run, piece: string): void {
+    if (run.outcome !== null || piece === '') return;
+    run.text += piece;
+    // OpenClaw sends the cumulative text in deltas (replace: true); the TUI renders `message`.
+    this.#chatEvent(run, { state: 'delta', deltaText: run.text, replace: true, message: { role: 'assistant', content: [{ type: 'text', text: run.text }] } });
+    this.#agentEvent(run, 'assistant', { text: run.text, delta: piece });
+  }
+
+  #finish(run: Run, outcome: RunOutcome, error: string | null): void {
+    if (run.outcome !== null) return;
+    run.outcome = outcome;
+    run.error = error;
+    run.endedAt = Date.now();
+    const session = this.#deps.sessions.get(run.sessionKey);
+    session.active.delete(run.runId);
+    const partial = { role: 'assistant', content: [{ type: 'text', text: run.text }], timestamp: run.endedAt };
+    try {
+      if (outcome === 'ok') {
+        session.append('assistant', run.text, { runId: run.runId, stopReason: 'stop' });
+        this.#chatEvent(run, { state: 'final', stopReason: 'stop', message: { ...partial, text: run.text, stopReason: 'stop' } });
+        this.#agentEvent(run, 'lifecycle', { phase: 'end', startedAt: run.startedAt, endedAt: run.endedAt });
+      } else if (outcome === 'aborted') {
+        if (run.text) session.append('assistant', run.text, { runId: run.runId, stopReason: 'aborted' });
+        this.#chatEvent(run, { state: 'aborted', stopReason: 'aborted', ...(run.text ? { message: partial } : {}) });
+        this.#agentEvent(run, 'lifecycle', { phase: 'end', startedAt: run.startedAt, endedAt: run.endedAt, aborted: true });
+      } else {
+        this.#chatEvent(run, { state: 'error', errorMessage: error ?? 'agent failed', errorKind: 'unknown' });
+        this.#agentEvent(run, 'lifecycle', { phase: 'error', error: error ?? 'agent failed', endedAt: run.endedAt });
+      }
+      if (run.origin.method === 'agent') this.#answerAgent(run);
+    } catch (e) {
+      this.#deps.onError(e);
+    }
+    for (const w of run.waiters.splice(0)) w();
+    this.#remember(run.runId);
+  }
+
+  #answerAgent(run: Run): void {
+    const { conn, reqId } = run.origin;
+    if (run.outcome === 'error') {
+      this.#deps.out.fail(conn, Lane.CONV, reqId, err(ErrorCode.UNAVAILABLE, run.error ?? 'agent failed'));
+      return;
+    }
+    this.#deps.out.ok(conn, Lane.CONV, reqId, this.agentFinal(run.runId));
+  }
+
+  #remember(runId: string): void {
+    this.#finished.push(runId);
+    if (this.#finished.length > FINISHED_KEPT) {
+      const drop = this.#finished.splice(0, this.#finished.length - FINISHED_KEPT);
+      for (const id of drop) this.#runs.delete(id);
+    }
+  }
+}

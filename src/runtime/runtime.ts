@@ -1,0 +1,237 @@
+import type { Agent, TaskSpec } from '../agents/types.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { err, ErrorCode } from '../protocol/frames.js';
+import { PriorityConsumer, type LaneSource } from '../queue/priority.js';
+import { IN_CONN, IN_HEADER_BYTES, IN_KIND, IN_TIME, InKind, Lane, nowMs, RecordReader, type LaneId } from '../queue/records.js';
+import { Ring } from '../queue/ring.js';
+import { Signal } from '../queue/signal.js';
+import { convMethods, unknownMethod } from './conv-methods.js';
+import { Histogram } from './histogram.js';
+import { LocalQueue } from './local-queue.js';
+import { OpsHub } from './ops-hub.js';
+import { MemoryOpsLog } from './ops-log.js';
+import { opsMethods } from './ops-methods.js';
+import { connKey, type ConnKey, type Outbox } from './outbox.js';
+import { Request, type Handler } from './request.js';
+import { RunManager } from './runs.js';
+import { SessionStore } from './sessions.js';
+import { describeHealth, describeStatus } from './status.js';
+import type { TaskPool } from './tasks.js';
+
+/** Records handled per event-loop turn before the runtime yields to timers and I/O. */
+const MAX_PER_TURN = 256;
+
+export interface InboundRing {
+  sab: SharedArrayBuffer;
+  /** Index of the socket worker producing into it (connection keys use it). */
+  worker: number;
+  lane: LaneId;
+  name: string;
+}
+
+export interface RuntimeHooks {
+  connection(key: ConnKey, lane: LaneId, open: boolean, info: Record<string, unknown> | null): void;
+  ops(seq: number, lane: string, sessionKey: string, kind: string): void;
+  backpressure(engaged: boolean, backlogBytes: number): void;
+}
+
+export interface RuntimeOptions {
+  config: Config;
+  doorbell: SharedArrayBuffer;
+  inbound: InboundRing[];
+  outbox: Outbox;
+  agent: Agent;
+  tasks: TaskPool;
+  log: Logger;
+  hooks: RuntimeHooks;
+  startedAt: number;
+  version: string;
+}
+
+interface ConnState {
+  info: Record<string, unknown> | null;
+  lanes: number;
+}
+
+/**
+ * The main-thread agent runtime: takes records conversation-first from the
+ * inbound rings, answers them, runs the agent, and feeds the ops log.
+ */
+export class Runtime {
+  readonly #o: RuntimeOptions;
+  readonly #consumer: PriorityConsumer;
+  readonly #handlers: Record<string, Handler>;
+  readonly #rings: { ring: Ring; def: InboundRing }[] = [];
+  readonly #wait: [Histogram, Histogram] = [new Histogram(), new Histogram()];
+  readonly #conns = new Map<ConnKey, ConnState>();
+  readonly #watchers = new Set<ConnKey>();
+  readonly #local = new LocalQueue();
+  readonly #sessions: SessionStore;
+  readonly #runs: RunManager;
+  readonly #hub: OpsHub;
+  #gated = false;
+  requests = 0;
+
+  constructor(o: RuntimeOptions) {
+    this.#o = o;
+    this.#sessions = new SessionStore(o.config.historyLimit);
+    this.#hub = new OpsHub(new MemoryOpsLog(o.config.opsRetention), o.outbox, (step) => this.#later(step), (e) =>
+      o.hooks.ops(e.seq, e.lane, e.sessionKey, e.kind),
+    );
+    this.#runs = new RunManager({
+      agent: o.agent,
+      out: o.outbox,
+      sessions: this.#sessions,
+      watchers: () => this.#watchers,
+      spawn: (runId, sessionKey, tasks) => this.#spawn(runId, sessionKey, tasks),
+      onError: (e) => o.log.error({ err: e }, 'run event failed'),
+    });
+    this.#handlers = {
+      ...convMethods({
+        agent: o.agent,
+        runs: this.#runs,
+        sessions: this.#sessions,
+        watchers: this.#watchers,
+        health: () => describeHealth(this.#sessions),
+        status: () => this.status(),
+      }),
+      ...opsMethods(this.#hub),
+    };
+    const conv: LaneSource[] = [];
+    const ops: LaneSource[] = [];
+    for (const def of o.inbound) {
+      const ring = new Ring(def.sab);
+      this.#rings.push({ ring, def });
+      (def.lane === Lane.CONV ? conv : ops).push(this.#ringSource(ring, def));
+    }
+    ops.push(this.#local);
+    for (const ch of o.outbox.channels(Lane.OPS)) ch.onDrain = () => this.#consumer.kick();
+    this.#consumer = new PriorityConsumer(Signal.over(o.doorbell), conv, ops, {
+      maxPerTurn: MAX_PER_TURN,
+      opsOpen: () => this.#opsOpen(),
+      onError: (e) => o.log.error({ err: e }, 'record handling failed'),
+    });
+  }
+
+  start(): void {
+    this.#consumer.start();
+  }
+
+  stop(): void {
+    this.#runs.abortAll();
+    this.#consumer.stop();
+  }
+
+  /** Queue-wait summaries (ms) per lane: enqueue in the worker to dequeue here. */
+  queueWait(): { conv: ReturnType<Histogram['summary']>; ops: ReturnType<Histogram['summary']> } {
+    return { conv: this.#wait[Lane.CONV].summary(), ops: this.#wait[Lane.OPS].summary() };
+  }
+
+  status(): Record<string, unknown> {
+    return describeStatus({
+      version: this.#o.version,
+      config: this.#o.config,
+      startedAt: this.#o.startedAt,
+      sessions: this.#sessions,
+      rings: this.#rings.map(({ ring, def }) => ({ name: def.name, ring })),
+      outbox: this.#o.outbox,
+      queueWait: this.queueWait(),
+      connections: this.#conns.size,
+      activeRuns: this.#runs.activeCount,
+      requests: this.requests,
+      ops: { headSeq: this.#hub.headSeq, firstSeq: this.#hub.firstSeq, subscribers: this.#hub.subscriberCount, delivered: this.#hub.delivered },
+      tasks: { completed: this.#o.tasks.completed, queued: this.#o.tasks.queued },
+    });
+  }
+
+  #opsOpen(): boolean {
+    let backlog = 0;
+    for (const ch of this.#o.outbox.channels(Lane.OPS)) backlog = Math.max(backlog, ch.backlogBytes);
+    const gated = backlog >= this.#o.config.opsOutHighWater;
+    if (gated !== this.#gated) {
+      this.#gated = gated;
+      this.#o.hooks.backpressure(gated, backlog);
+    }
+    return !gated;
+  }
+
+  /** Ops-lane work created on this thread (replay steps, task results): taken like an ops record. */
+  #later(step: () => void): void {
+    this.#local.push(step);
+    this.#consumer.kick();
+  }
+
+  #spawn(runId: string, sessionKey: string, tasks: TaskSpec[]): void {
+    tasks.forEach((task, i) => {
+      const deliver = (kind: string, payload: unknown): void =>
+        this.#later(() => {
+          this.#hub.accept({
+            lane: 'subagent',
+            sessionKey,
+            kind,
+            idempotencyKey: `${runId}:subagent:${i + 1}`,
+            ts: Date.now(),
+            payloadJson: JSON.stringify(payload),
+          });
+        });
+      this.#o.tasks.run(task).then(
+        (result) => deliver('subagent.result', { runId, index: i + 1, of: tasks.length, ...result }),
+        (e: unknown) => deliver('subagent.error', { runId, index: i + 1, of: tasks.length, label: task.label, error: e instanceof Error ? e.message : String(e) }),
+      );
+    });
+  }
+
+  #ringSource(ring: Ring, def: InboundRing): LaneSource {
+    const reader = new RecordReader(ring);
+    const text = Buffer.from(ring.sab, ring.bytes.byteOffset, ring.capacity);
+    const hist = this.#wait[def.lane];
+    const base = ring.bytes.byteOffset;
+    const handle = (view: Uint8Array): void => {
+      const kind = reader.u8(view, IN_KIND);
+      const key = connKey(def.worker, reader.u32(view, IN_CONN));
+      const start = view.byteOffset - base;
+      const body = text.toString('utf8', start + IN_HEADER_BYTES, start + view.byteLength);
+      if (kind === InKind.REQUEST || kind === InKind.REQUEST_WITH_PAYLOAD) {
+        hist.record(nowMs() - reader.f64(view, IN_TIME));
+        this.#request(key, def.lane, body, kind === InKind.REQUEST_WITH_PAYLOAD);
+      } else if (kind === InKind.OPEN) this.#open(key, def.lane, body);
+      else if (kind === InKind.CLOSE) this.#close(key, def.lane);
+    };
+    return { take: (max) => ring.drain(max, handle), hasWork: () => !ring.isEmpty() };
+  }
+
+  #request(key: ConnKey, lane: LaneId, body: string, split: boolean): void {
+    this.requests++;
+    let payloadJson: string | null = null;
+    if (split) {
+      const nl = body.indexOf('\n');
+      payloadJson = body.slice(nl + 1);
+      body = body.slice(0, nl);
+    }
+    const req = new Request(this.#o.outbox, key, lane, JSON.parse(body) as { id: string; method: string }, payloadJson);
+    try {
+      (this.#handlers[req.method] ?? unknownMethod)(req);
+    } catch (e) {
+      this.#o.log.error({ err: e, method: req.method }, 'request failed');
+      req.fail(err(ErrorCode.UNAVAILABLE, `internal error in ${req.method}`, { retryable: true }));
+    }
+  }
+
+  #open(key: ConnKey, lane: LaneId, body: string): void {
+    let c = this.#conns.get(key);
+    if (!c) this.#conns.set(key, (c = { info: JSON.parse(body) as Record<string, unknown>, lanes: 0 }));
+    c.lanes |= 1 << lane;
+    this.#o.hooks.connection(key, lane, true, c.info);
+  }
+
+  #close(key: ConnKey, lane: LaneId): void {
+    const c = this.#conns.get(key);
+    if (lane === Lane.OPS) this.#hub.unsubscribe(key);
+    else this.#watchers.delete(key);
+    this.#o.hooks.connection(key, lane, false, c?.info ?? null);
+    if (!c) return;
+    c.lanes &= ~(1 << lane);
+    if (c.lanes === 0) this.#conns.delete(key);
+  }
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { HistoryMessage } from '../agents/types.js';
+
+/** One transcript entry, in the shape OpenClaw clients render. */
+export interface HistoryEntry {
+  /** Position in this session's transcript: starts at 1 (lanegate's afterSeq cursor). */
+  seq: number;
+  role: 'user' | 'assistant';
+  content: { type: 'text'; text: string }[];
+  timestamp: number;
+  runId?: string;
+  stopReason?: string;
+}
+
+export class Session {
+  readonly key: string;
+  readonly sessionId = randomUUID();
+  readonly createdAt = Date.now();
+  updatedAt = this.createdAt;
+  readonly #limit: number;
+  readonly #entries: HistoryEntry[] = [];
+  #seq = 0;
+  /** Runs in flight, by runId. */
+  readonly active = new Set<string>();
+
+  constructor(key: string, limit: number) {
+    this.key = key;
+    this.#limit = limit;
+  }
+
+  get headSeq(): number {
+    return this.#seq;
+  }
+
+  append(role: HistoryEntry['role'], text: string, extra: Partial<Pick<HistoryEntry, 'runId' | 'stopReason'>> = {}): HistoryEntry {
+    const entry: HistoryEntry = { seq: ++this.#seq, role, content: [{ type: 'text', text }], timestamp: Date.now(), ...extra };
+    this.#entries.push(entry);
+    if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
+    this.updatedAt = entry.timestamp;
+    return entry;
+  }
+
+  /** The last `limit` entries with seq > afterSeq, oldest first. */
+  read(afterSeq: number, limit: number): HistoryEntry[] {
+    let from = this.#entries.findIndex((e) => e.seq > afterSeq);
+    if (from < 0) return [];
+    from = Math.max(from, this.#entries.length - limit);
+    return this.#entries.slice(from);
+  }
+
+  /** Messages for the agent's context, oldest first. */
+  messages(): HistoryMessage[] {
+    return this.#entries.map((e) => ({ role: e.role, text: e.content[0]?.text ?? '' }));
+  }
+
+  /** A SessionRow as sessions.list / sessions.describe return it. */
+  row(agentId: string): Record<string, unknown> {
+    return {
+      key: this.key,
+      kind: 'direct',
+      sessionId: this.sessionId,
+      agentId,
+      displayName: this.key,
+      updatedAt: this.updatedAt,
+      hasActiveRun: this.active.size > 0,
+      activeRunIds: [...this.active],
+    };
+  }
+}
+
+/** All sessions of this gateway, created on first use. */
+export class SessionStore {
+  readonly #sessions = new Map<string, Session>();
+  readonly #limit: number;
+
+  constructor(historyLimit: number) {
+    this.#limit = historyLimit;
+  }
+
+  get(key: string): Session {
+    let s = this.#sessions.get(key);
+    if (!s) this.#sessions.set(key, (s = new Session(key, this.#limit)));
+    return s;
+  }
+
+  find(key: string): Session | undefined {
+    return this.#sessions.get(key);
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Most recently updated first. */
+  list(): Session[] {
+    return [...this.#sessions.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+}

@@ -1,0 +1,96 @@
+import { RingProducer } from '../queue/producer.js';
+import { InKind, Lane, type LaneId } from '../queue/records.js';
+import { Ring } from '../queue/ring.js';
+import type { Signal } from '../queue/signal.js';
+import type { Conn } from './conn.js';
+
+const LANE_BIT = [1, 2] as const;
+
+interface LaneState {
+  producer: RingProducer;
+  /** Connections paused because their record was held on this lane. */
+  paused: Set<Conn>;
+}
+
+/**
+ * A socket worker's inbound side: one producer per lane ring it owns.
+ *
+ * Backpressure is per connection: when a connection's record has to be held
+ * because its lane's ring is full, that connection stops being read until
+ * the ring drains. Connections on the other lane keep flowing, so in
+ * single-port mode a flood of ops deliveries never pauses a chat-only socket.
+ */
+export class Inbound {
+  readonly #lanes: (LaneState | null)[];
+  readonly #onStall: (lane: LaneId) => void;
+
+  constructor(rings: { conv: SharedArrayBuffer | null; ops: SharedArrayBuffer | null }, doorbell: Signal, onStall: (lane: LaneId) => void) {
+    this.#onStall = onStall;
+    this.#lanes = [this.#lane(rings.conv, doorbell, Lane.CONV), this.#lane(rings.ops, doorbell, Lane.OPS)];
+  }
+
+  #lane(sab: SharedArrayBuffer | null, doorbell: Signal, lane: LaneId): LaneState | null {
+    if (!sab) return null;
+    const state: LaneState = {
+      paused: new Set(),
+      producer: new RingProducer(new Ring(sab), doorbell, {
+        onStall: () => this.#onStall(lane),
+        onResume: () => {
+          for (const c of state.paused) c.ws.resume();
+          state.paused.clear();
+        },
+      }),
+    };
+    return state;
+  }
+
+  /** Largest request body the lane's ring can carry. */
+  maxBody(lane: LaneId): number {
+    return this.#lanes[lane]?.producer.maxBody ?? 0;
+  }
+
+  hasLane(lane: LaneId): boolean {
+    return this.#lanes[lane] !== null;
+  }
+
+  /** Ring-full stalls per lane so far. */
+  stalls(): number[] {
+    return this.#lanes.map((l) => l?.producer.stalls ?? 0);
+  }
+
+  /** Writes a validated request; pauses the connection if it had to be held. */
+  request(conn: Conn, lane: LaneId, body: Uint8Array | string, split: boolean): void {
+    const l = this.#lanes[lane]!;
+    if ((conn.lanesUsed & LANE_BIT[lane]) === 0) {
+      conn.lanesUsed |= LANE_BIT[lane];
+      this.#push(conn, l, lane, InKind.OPEN, this.#openBody(conn));
+    }
+    this.#push(conn, l, lane, split ? InKind.REQUEST_WITH_PAYLOAD : InKind.REQUEST, body);
+  }
+
+  /** Tells every lane the connection used that it is gone (after its last request there). */
+  closed(conn: Conn): void {
+    for (const lane of [Lane.CONV, Lane.OPS] as const) {
+      const l = this.#lanes[lane];
+      if (!l || (conn.lanesUsed & LANE_BIT[lane]) === 0) continue;
+      l.paused.delete(conn);
+      l.producer.push(InKind.CLOSE, lane, conn.id, '');
+    }
+  }
+
+  /** A connection that opens while a lane is stalled starts paused too. */
+  isStalled(lane: LaneId): boolean {
+    return this.#lanes[lane]?.producer.stalled ?? false;
+  }
+
+  #push(conn: Conn, l: LaneState, lane: LaneId, kind: number, body: Uint8Array | string): void {
+    if (!l.producer.push(kind, lane, conn.id, body) && !l.paused.has(conn)) {
+      l.paused.add(conn);
+      conn.ws.pause();
+    }
+  }
+
+  #openBody(conn: Conn): string {
+    return JSON.stringify({ client: conn.client, role: conn.role, scopes: [...conn.scopes], remote: conn.remote });
+  }
+}

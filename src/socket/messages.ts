@@ -1,0 +1,42 @@
+// The typed protocol between the main thread and a socket worker. Bulk
+// traffic goes through the SharedArrayBuffer rings; these messages are
+// control only: the READY handshake, stop, and readiness for /readyz.
+
+import type { LogLevel } from '../config.js';
+import type { PortRole } from '../protocol/methods.js';
+
+export interface SocketWorkerInit {
+  role: PortRole;
+  host: string;
+  port: number;
+  singlePort: boolean;
+  /** ws:// URL of the ops port when it is on (for error hints). */
+  opsUrl: string | null;
+  token: string | null;
+  password: string | null;
+  maxPayload: number;
+  tickIntervalMs: number;
+  handshakeTimeoutMs: number;
+  logLevel: LogLevel;
+  nice: number;
+  serverVersion: string;
+  startedAt: number;
+  /** The runtime's doorbell (this worker rings it after writing). */
+  inDoorbell: SharedArrayBuffer;
+  /** Inbound rings this worker produces into, by lane. */
+  convRing: SharedArrayBuffer | null;
+  opsRing: SharedArrayBuffer | null;
+  /** This worker's doorbell (the runtime rings it after writing out). */
+  outDoorbell: SharedArrayBuffer;
+  /** Outbound rings this worker consumes, conversation first. */
+  outRings: SharedArrayBuffer[];
+}
+
+export type WorkerToMain =
+  | { type: 'ready'; role: PortRole; port: number }
+  | { type: 'fatal'; role: PortRole; code: string; message: string }
+  | { type: 'stopped'; role: PortRole };
+
+export type MainToWorker =
+  | { type: 'stop'; reason: string; restartExpectedMs?: number }
+  | { type: 'readiness'; ready: boolean };

@@ -1,0 +1,116 @@
+import { OUT_CONNS, OUT_COUNT, OUT_FLAG_MORE, OUT_FLAGS, OUT_KIND, OutKind, outHeaderBytes, RecordReader } from '../queue/records.js';
+import { Ring } from '../queue/ring.js';
+import type { Signal } from '../queue/signal.js';
+import type { Conn } from './conn.js';
+
+/** Records taken from a lower-priority out ring per event-loop turn. */
+export const LOW_PRIORITY_PER_TURN = 16;
+/** Records taken from the first (conversation) out ring per turn: effectively all. */
+const HIGH_PRIORITY_PER_TURN = 4096;
+
+interface Source {
+  ring: Ring;
+  reader: RecordReader;
+  perTurn: number;
+  /** Parts of a frame flagged MORE, joined when the last part arrives. */
+  parts: Buffer[];
+}
+
+/**
+ * Drains a socket worker's outbound rings into its sockets, first ring
+ * (conversation) first. Lower rings are capped per turn so a burst of ops
+ * events cannot hold a chat frame behind it inside this worker either; the
+ * worker yields to I/O between turns. Parks on its doorbell with
+ * Atomics.waitAsync when every ring is empty.
+ */
+export class Outbound {
+  readonly #sources: Source[];
+  readonly #doorbell: Signal;
+  readonly #conns: Map<number, Conn>;
+  #running = true;
+  #scheduled = false;
+  framesOut = 0;
+
+  constructor(rings: SharedArrayBuffer[], doorbell: Signal, conns: Map<number, Conn>) {
+    this.#sources = rings.map((sab, i) => {
+      const ring = new Ring(sab);
+      return { ring, reader: new RecordReader(ring), perTurn: i === 0 ? HIGH_PRIORITY_PER_TURN : LOW_PRIORITY_PER_TURN, parts: [] };
+    });
+    this.#doorbell = doorbell;
+    this.#conns = conns;
+  }
+
+  start(): void {
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#doorbell.wake();
+  }
+
+  /** Sends whatever is already in the rings (used on shutdown). */
+  flush(): void {
+    for (const s of this.#sources) while (s.ring.drain(HIGH_PRIORITY_PER_TURN, (v) => this.#dispatch(s, v)) > 0);
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || !this.#running) return;
+    this.#scheduled = true;
+    setImmediate(this.#turn);
+  }
+
+  readonly #turn = (): void => {
+    this.#scheduled = false;
+    if (!this.#running) return;
+    let more = false;
+    for (const s of this.#sources) {
+      const n = s.ring.drain(s.perTurn, (v) => this.#dispatch(s, v));
+      if (n === s.perTurn) more = true;
+    }
+    if (more) {
+      this.#schedule();
+      return;
+    }
+    const seen = this.#doorbell.arm();
+    if (this.#sources.some((s) => !s.ring.isEmpty())) {
+      this.#doorbell.disarm();
+      this.#schedule();
+      return;
+    }
+    void this.#doorbell.waitAsync(seen).then(() => {
+      this.#doorbell.disarm();
+      if (!this.#scheduled) this.#turn();
+    });
+  };
+
+  #dispatch(s: Source, view: Uint8Array): void {
+    const r = s.reader;
+    const kind = r.u8(view, OUT_KIND);
+    const count = r.u16(view, OUT_COUNT);
+    const start = outHeaderBytes(count);
+    // Copy out of the ring: ws keeps the buffer until the socket write ends.
+    const part = Buffer.from(view.subarray(start));
+    if (r.u8(view, OUT_FLAGS) & OUT_FLAG_MORE) {
+      s.parts.push(part);
+      return;
+    }
+    let body = part;
+    if (s.parts.length > 0) {
+      s.parts.push(part);
+      body = Buffer.concat(s.parts);
+      s.parts = [];
+    }
+    for (let i = 0; i < count; i++) {
+      const conn = this.#conns.get(r.u32(view, OUT_CONNS + 4 * i));
+      if (!conn) continue;
+      this.framesOut++;
+      if (kind === OutKind.EVENT) conn.sendEvent(body);
+      else if (kind === OutKind.FRAME) conn.send(body);
+      else if (kind === OutKind.CLOSE) {
+        const { code, reason } = JSON.parse(body.toString('utf8')) as { code: number; reason: string };
+        conn.close(code, reason);
+      }
+    }
+  }
+}
