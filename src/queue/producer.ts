@@ -77,7 +77,9 @@ export class RingProducer {
     if (this.#held.length - this.#heldHead === 1) {
       this.#stalls++;
       this.#hooks.onStall();
-      void this.#drainHeld();
+      // Start draining after the caller has seen `false` and paused its
+      // socket: a synchronous retry could succeed and resume before the pause.
+      queueMicrotask(() => void this.#drainHeld());
     }
     return false;
   }

@@ -24,8 +24,16 @@ export class Inbound {
   readonly #lanes: (LaneState | null)[];
   readonly #onStall: (lane: LaneId) => void;
 
-  constructor(rings: { conv: SharedArrayBuffer | null; ops: SharedArrayBuffer | null }, doorbell: Signal, onStall: (lane: LaneId) => void) {
+  readonly #onResume: (lane: LaneId, paused: number) => void;
+
+  constructor(
+    rings: { conv: SharedArrayBuffer | null; ops: SharedArrayBuffer | null },
+    doorbell: Signal,
+    onStall: (lane: LaneId) => void,
+    onResume: (lane: LaneId, paused: number) => void,
+  ) {
     this.#onStall = onStall;
+    this.#onResume = onResume;
     this.#lanes = [this.#lane(rings.conv, doorbell, Lane.CONV), this.#lane(rings.ops, doorbell, Lane.OPS)];
   }
 
@@ -36,6 +44,7 @@ export class Inbound {
       producer: new RingProducer(new Ring(sab), doorbell, {
         onStall: () => this.#onStall(lane),
         onResume: () => {
+          this.#onResume(lane, state.paused.size);
           for (const c of state.paused) c.ws.resume();
           state.paused.clear();
         },

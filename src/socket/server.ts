@@ -48,8 +48,11 @@ export class SocketServer {
     this.#methodNames = Object.keys(this.#methods);
     this.#events = eventsFor(init.role, init.singlePort);
     const inDoorbell = Signal.over(init.inDoorbell);
-    this.#inbound = new Inbound({ conv: init.convRing, ops: init.opsRing }, inDoorbell, (lane) =>
-      log.debug({ lane: lane === Lane.CONV ? 'conv' : 'ops' }, 'inbound ring full: pausing senders'),
+    this.#inbound = new Inbound(
+      { conv: init.convRing, ops: init.opsRing },
+      inDoorbell,
+      (lane) => log.debug({ lane: lane === Lane.CONV ? 'conv' : 'ops' }, 'inbound ring full: pausing senders'),
+      (lane, paused) => log.debug({ lane: lane === Lane.CONV ? 'conv' : 'ops', paused }, 'inbound ring has room: resuming senders'),
     );
     this.#outbound = new Outbound(init.outRings, Signal.over(init.outDoorbell), this.#conns);
     this.#httpCtx = { ...http, ready: () => this.#ready };

@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../../main.js', import.meta.url));
+
+export interface RunningGateway {
+  proc: ChildProcess;
+  convUrl: string;
+  opsUrl: string | null;
+  httpUrl: string;
+  stdout(): string;
+  stderr(): string;
+  /** Sends the signal and resolves with the exit code and how long the exit took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+}
+
+/**
+ * Starts `node dist/main.js` in its own process on free loopback ports
+ * (port 0) and resolves once its banner names the ports: the gateway's
+ * main thread never shares an event loop with the test's clients.
+ */
+export function startGateway(env: Record<string, string> = {}, timeoutMs = 15_000): Promise<RunningGateway> {
+  const proc = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, LANEGATE_CONV_PORT: '0', LANEGATE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`gateway did not start within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`));
+    }, timeoutMs);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code} before it started\nstdout: ${out}\nstderr: ${err}`));
+    });
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const conv = /^\s+conv\s+(ws:\/\/\S+)/m.exec(out);
+      const web = /^\s+webchat\s+(http:\/\/\S+)/m.exec(out);
+      const ops = /^\s+ops\s+(\S+)/m.exec(out);
+      if (!conv || !web || !ops) return;
+      clearTimeout(timer);
+      resolve({
+        proc,
+        convUrl: conv[1]!,
+        opsUrl: ops[1]!.startsWith('ws://') ? ops[1]! : null,
+        httpUrl: web[1]!.replace(/\/$/, ''),
+        stdout: () => out,
+        stderr: () => err,
+        async stop(signal: NodeJS.Signals = 'SIGTERM') {
+          const t0 = Date.now();
+          if (proc.exitCode === null) proc.kill(signal);
+          const code = await exited;
+          return { code, ms: Date.now() - t0 };
+        },
+      });
+    });
+  });
+}
+
+/** Runs `node dist/main.js` expecting it to exit at once (configuration errors). */
+export function runGatewayExpectExit(env: Record<string, string>, timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', LANEGATE_CONV_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`gateway did not exit within ${timeoutMs} ms\nstdout: ${out}`));
+    }, timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: out, stderr: err });
+    });
+  });
+}

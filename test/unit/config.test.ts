@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULTS, loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+test('defaults match the design table', () => {
+  const c = loadConfig({});
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.convPort, 18789);
+  assert.equal(c.opsPort, null);
+  assert.equal(c.token, null);
+  assert.equal(c.convRingBytes, 1048576);
+  assert.equal(c.opsRingBytes, 4194304);
+  assert.equal(c.outRingBytes, 4194304);
+  assert.equal(c.convMaxPayload, 1048576);
+  assert.equal(c.opsMaxPayload, 16777216);
+  assert.equal(c.agent, 'echo');
+  assert.equal(c.logLevel, 'info');
+  assert.equal(c.tickIntervalMs, DEFAULTS.tickIntervalMs);
+});
+
+test('OpenClaw variable names are read as aliases; lanegate names win', () => {
+  assert.equal(loadConfig({ OPENCLAW_GATEWAY_PORT: '19001' }).convPort, 19001);
+  assert.equal(loadConfig({ OPENCLAW_GATEWAY_PORT: '19001', LANEGATE_CONV_PORT: '19002' }).convPort, 19002);
+  assert.equal(loadConfig({ OPENCLAW_GATEWAY_TOKEN: 't' }).token, 't');
+});
+
+test('a non-loopback host with a token is accepted', () => {
+  const c = loadConfig({ LANEGATE_HOST: '0.0.0.0', LANEGATE_TOKEN: 'secret' });
+  assert.equal(c.host, '0.0.0.0');
+});
+
+test('each bad value throws a ConfigError naming its variable', () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ LANEGATE_CONV_PORT: '-1' }, 'LANEGATE_CONV_PORT'],
+    [{ LANEGATE_OPS_PORT: '65536' }, 'LANEGATE_OPS_PORT'],
+    [{ LANEGATE_CONV_RING_BYTES: String(1 << 31) }, 'LANEGATE_CONV_RING_BYTES'],
+    [{ LANEGATE_OUT_RING_BYTES: '98304' }, 'LANEGATE_OUT_RING_BYTES'],
+    [{ LANEGATE_LOG_LEVEL: 'INFO' }, 'LANEGATE_LOG_LEVEL'],
+    [{ LANEGATE_AGENT: 'not-a-file.txt' }, 'LANEGATE_AGENT'],
+    [{ LANEGATE_HOST: 'http://x' }, 'LANEGATE_HOST'],
+    [{ LANEGATE_TICK_INTERVAL_MS: '5' }, 'LANEGATE_TICK_INTERVAL_MS'],
+    [{ LANEGATE_OPS_NICE: '20' }, 'LANEGATE_OPS_NICE'],
+    [{ LANEGATE_OPENAI_BASE_URL: 'ftp://x' }, 'LANEGATE_OPENAI_BASE_URL'],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (e: unknown) => e instanceof ConfigError && e.variable === variable && e.code === 'LANEGATE_ERR_CONFIG' && e.message.startsWith(`${variable}=`),
+      variable,
+    );
+  }
+});

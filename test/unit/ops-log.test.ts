@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MemoryOpsLog } from '../../src/runtime/ops-log.js';
+
+const entry = (key: string) => ({ lane: 'cron' as const, sessionKey: 's', kind: 'k', idempotencyKey: key, ts: 0, payloadJson: '{}' });
+
+test('seq starts at 1 and increases; a repeated key gets the first seq', () => {
+  const log = new MemoryOpsLog(10);
+  assert.equal(log.headSeq, 0);
+  assert.deepEqual(log.append(entry('a')), { seq: 1, duplicate: false });
+  assert.deepEqual(log.append(entry('b')), { seq: 2, duplicate: false });
+  assert.deepEqual(log.append(entry('a')), { seq: 1, duplicate: true });
+  assert.equal(log.headSeq, 2);
+});
+
+test('retention keeps the last N entries; their keys leave with them', () => {
+  const log = new MemoryOpsLog(3);
+  for (let i = 1; i <= 5; i++) log.append(entry(`k${i}`));
+  assert.equal(log.firstSeq, 3);
+  assert.deepEqual(log.readAfter(0, 100).map((e) => e.seq), [3, 4, 5]);
+  assert.deepEqual(log.readAfter(3, 100).map((e) => e.seq), [4, 5]);
+  assert.deepEqual(log.readAfter(3, 1).map((e) => e.seq), [4]);
+  assert.equal(log.append(entry('k1')).duplicate, false, 'k1 left retention, so it is new again');
+  assert.equal(log.append(entry('k5')).duplicate, true);
+});
+
+test('a large retention grows its storage lazily and wraps correctly', () => {
+  const log = new MemoryOpsLog(100_000);
+  for (let i = 1; i <= 250_000; i++) log.append(entry(`x${i}`));
+  assert.equal(log.firstSeq, 150_001);
+  const tail = log.readAfter(249_995, 10);
+  assert.deepEqual(tail.map((e) => e.idempotencyKey), ['x249996', 'x249997', 'x249998', 'x249999', 'x250000']);
+});
