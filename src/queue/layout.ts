@@ -10,18 +10,23 @@ export const RING_HEADER_BYTES = 512;
 
 /** Free-running write index in bytes (uint32, wraps). Written by the producer only. */
 export const RING_HEAD = 0;
+/**
+ * Producer statistics share the head's line: the producer owns that line
+ * anyway, so plain stores there cost nothing extra. They are statistics, read
+ * with plain loads, and may be a moment stale.
+ */
+export const RING_STAT_WRITTEN = 1;
+/** Times the producer found the ring full. */
+export const RING_STAT_FULL = 2;
 /** Free-running read index in bytes (uint32, wraps). Written by the consumer only. */
 export const RING_TAIL = 32; // byte 128
+/** Records read (consumer statistic, on the tail's line). */
+export const RING_STAT_READ = 33;
 /** Space signal: the producer parks here when the ring is full. */
 export const RING_SPACE_PARKED = 64; // byte 256
 export const RING_SPACE_SEQ = 65;
 /** Bytes the parked producer needs free before it is worth waking. */
 export const RING_SPACE_WANTED = 66;
-/** Times the producer found the ring full (producer-written statistics line). */
-export const RING_STAT_FULL = 96; // byte 384
-/** Records written (producer) and read (consumer); wrap with uint32. */
-export const RING_STAT_WRITTEN = 97;
-export const RING_STAT_READ = 98;
 
 /** Length word of a record that marks "skip to the start of the ring". */
 export const RING_WRAP_MARKER = -1;

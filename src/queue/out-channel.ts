@@ -1,4 +1,4 @@
-import { OUT_CONNS, OUT_COUNT, OUT_FLAGS, OUT_FLAG_MORE, OUT_KIND, OUT_MAX_CONNS, outHeaderBytes, RecordWriter } from './records.js';
+import { OUT_CONNS, OUT_COUNT, OUT_FLAGS, OUT_FLAG_MORE, OUT_KIND, OUT_MAX_CONNS, outHeaderBytes, RecordView } from './records.js';
 import type { Ring } from './ring.js';
 import type { Signal } from './signal.js';
 
@@ -25,7 +25,7 @@ export class OutChannel {
   readonly #ring: Ring;
   readonly #doorbell: Signal;
   readonly #urgent: boolean;
-  readonly #w: RecordWriter;
+  readonly #w: RecordView;
   readonly #buf: Buffer;
   readonly #held: Held[] = [];
   #heldHead = 0;
@@ -37,7 +37,7 @@ export class OutChannel {
     this.#ring = ring;
     this.#doorbell = doorbell;
     this.#urgent = urgent;
-    this.#w = new RecordWriter(ring);
+    this.#w = new RecordView(ring);
     this.#buf = Buffer.from(ring.sab, ring.bytes.byteOffset, ring.capacity);
   }
 
@@ -104,10 +104,10 @@ export class OutChannel {
 
   #header(off: number, kind: number, flags: number, conns: number[]): void {
     const w = this.#w;
-    w.u8(off + OUT_KIND, kind);
-    w.u8(off + OUT_FLAGS, flags);
-    w.u16(off + OUT_COUNT, conns.length);
-    for (let i = 0; i < conns.length; i++) w.u32(off + OUT_CONNS + 4 * i, conns[i]!);
+    w.setU8(off + OUT_KIND, kind);
+    w.setU8(off + OUT_FLAGS, flags);
+    w.setU16(off + OUT_COUNT, conns.length);
+    for (let i = 0; i < conns.length; i++) w.setU32(off + OUT_CONNS + 4 * i, conns[i]!);
   }
 
   async #drainHeld(): Promise<void> {

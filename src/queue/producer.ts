@@ -1,4 +1,4 @@
-import { IN_CONN, IN_HEADER_BYTES, IN_KIND, IN_LANE, IN_TIME, nowMs, RecordWriter } from './records.js';
+import { IN_CONN, IN_HEADER_BYTES, IN_KIND, IN_LANE, IN_TIME, nowMs, RecordView } from './records.js';
 import type { Ring } from './ring.js';
 import type { Signal } from './signal.js';
 
@@ -32,7 +32,7 @@ export class RingProducer {
   readonly #ring: Ring;
   readonly #doorbell: Signal;
   readonly #hooks: ProducerHooks;
-  readonly #w: RecordWriter;
+  readonly #w: RecordView;
   readonly #buf: Buffer;
   readonly #held: Held[] = [];
   #heldHead = 0;
@@ -43,7 +43,7 @@ export class RingProducer {
     this.#ring = ring;
     this.#doorbell = doorbell;
     this.#hooks = hooks;
-    this.#w = new RecordWriter(ring);
+    this.#w = new RecordView(ring);
     this.#buf = Buffer.from(ring.sab, ring.bytes.byteOffset, ring.capacity);
   }
 
@@ -89,10 +89,10 @@ export class RingProducer {
     const off = this.#ring.reserve(IN_HEADER_BYTES + bodyLen);
     if (off < 0) return false;
     const w = this.#w;
-    w.u8(off + IN_KIND, kind);
-    w.u8(off + IN_LANE, lane);
-    w.u32(off + IN_CONN, connId);
-    w.f64(off + IN_TIME, stamp);
+    w.setU8(off + IN_KIND, kind);
+    w.setU8(off + IN_LANE, lane);
+    w.setU32(off + IN_CONN, connId);
+    w.setF64(off + IN_TIME, stamp);
     if (typeof body === 'string') this.#buf.write(body, off + IN_HEADER_BYTES, bodyLen, 'utf8');
     else this.#ring.bytes.set(body, off + IN_HEADER_BYTES);
     this.#ring.commit(IN_HEADER_BYTES + bodyLen);

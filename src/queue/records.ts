@@ -61,47 +61,38 @@ export const OUT_MAX_CONNS = 4096;
 export const outHeaderBytes = (count: number): number => OUT_CONNS + 4 * count;
 
 /**
- * Reads record fields in place. One DataView over the whole ring buffer, so
- * decoding a record allocates nothing.
+ * Reads and writes record fields in place, at offsets into a ring's data
+ * region (the `start` a drainAt() callback or reserve() hands out, plus the
+ * field offset). One DataView per ring, so no record costs an allocation.
  */
-export class RecordReader {
+export class RecordView {
   readonly #dv: DataView;
   constructor(ring: Ring) {
-    this.#dv = new DataView(ring.sab);
+    this.#dv = new DataView(ring.sab, ring.bytes.byteOffset, ring.capacity);
   }
-  u8(view: Uint8Array, at: number): number {
-    return this.#dv.getUint8(view.byteOffset + at);
+  u8(off: number): number {
+    return this.#dv.getUint8(off);
   }
-  u16(view: Uint8Array, at: number): number {
-    return this.#dv.getUint16(view.byteOffset + at, true);
+  u16(off: number): number {
+    return this.#dv.getUint16(off, true);
   }
-  u32(view: Uint8Array, at: number): number {
-    return this.#dv.getUint32(view.byteOffset + at, true);
+  u32(off: number): number {
+    return this.#dv.getUint32(off, true);
   }
-  f64(view: Uint8Array, at: number): number {
-    return this.#dv.getFloat64(view.byteOffset + at, true);
+  f64(off: number): number {
+    return this.#dv.getFloat64(off, true);
   }
-}
-
-/** Writes record fields into a reserved region of a ring. */
-export class RecordWriter {
-  readonly #dv: DataView;
-  readonly #base: number;
-  constructor(ring: Ring) {
-    this.#dv = new DataView(ring.sab);
-    this.#base = ring.bytes.byteOffset;
+  setU8(off: number, v: number): void {
+    this.#dv.setUint8(off, v);
   }
-  u8(off: number, v: number): void {
-    this.#dv.setUint8(this.#base + off, v);
+  setU16(off: number, v: number): void {
+    this.#dv.setUint16(off, v, true);
   }
-  u16(off: number, v: number): void {
-    this.#dv.setUint16(this.#base + off, v, true);
+  setU32(off: number, v: number): void {
+    this.#dv.setUint32(off, v, true);
   }
-  u32(off: number, v: number): void {
-    this.#dv.setUint32(this.#base + off, v, true);
-  }
-  f64(off: number, v: number): void {
-    this.#dv.setFloat64(this.#base + off, v, true);
+  setF64(off: number, v: number): void {
+    this.#dv.setFloat64(off, v, true);
   }
 }
 

@@ -49,6 +49,12 @@ export class Ring {
   readonly #space: Signal;
   #head: number;
   #tail: number;
+  /** Producer's last view of the tail (reloaded only when space seems short). */
+  #tailSeen: number;
+  /** Consumer's last view of the head (reloaded only when it seems empty). */
+  #headSeen: number;
+  #written: number;
+  #read: number;
   #reservedPos = -1;
 
   /** Allocates a ring whose data region holds `capacity` bytes. */
@@ -77,6 +83,10 @@ export class Ring {
     this.#space = new Signal(this.#ctl, RING_SPACE_PARKED, RING_SPACE_SEQ);
     this.#head = Atomics.load(this.#ctl, RING_HEAD) >>> 0;
     this.#tail = Atomics.load(this.#ctl, RING_TAIL) >>> 0;
+    this.#tailSeen = this.#tail;
+    this.#headSeen = this.#head;
+    this.#written = this.#ctl[RING_STAT_WRITTEN]! >>> 0;
+    this.#read = this.#ctl[RING_STAT_READ]! >>> 0;
   }
 
   // ---------------------------------------------------------------- producer
@@ -96,10 +106,17 @@ export class Ring {
       );
     }
     const need = RING_LENGTH_BYTES + align(length);
-    const tail = Atomics.load(this.#ctl, RING_TAIL) >>> 0;
-    let free = this.capacity - ((this.#head - tail) >>> 0);
     let pos = this.#head & this.#mask;
     const toEnd = this.capacity - pos;
+    // Worst case this record needs the rest of the buffer (wrap marker) plus itself.
+    const worst = need > toEnd ? toEnd + need : need;
+    // Free space only grows behind our back, so the cached tail gives a safe
+    // lower bound; the shared tail is loaded only when that bound is short.
+    let free = this.capacity - ((this.#head - this.#tailSeen) >>> 0);
+    if (free < worst) {
+      this.#tailSeen = Atomics.load(this.#ctl, RING_TAIL) >>> 0;
+      free = this.capacity - ((this.#head - this.#tailSeen) >>> 0);
+    }
     if (need > toEnd) {
       if (toEnd > free) return this.#full();
       // Publish the wrap marker on its own: the consumer can skip it and
@@ -122,7 +139,7 @@ export class Ring {
     this.#words[pos >> 2] = length;
     this.#head = (this.#head + RING_LENGTH_BYTES + align(length)) >>> 0;
     Atomics.store(this.#ctl, RING_HEAD, this.#head);
-    Atomics.add(this.#ctl, RING_STAT_WRITTEN, 1);
+    this.#ctl[RING_STAT_WRITTEN] = ++this.#written;
   }
 
   /** Copies `record` in. False when full (nothing written); never partial. */
@@ -190,7 +207,7 @@ export class Ring {
   }
 
   #full(): number {
-    Atomics.add(this.#ctl, RING_STAT_FULL, 1);
+    this.#ctl[RING_STAT_FULL]!++;
     return -1;
   }
 
@@ -206,12 +223,22 @@ export class Ring {
   }
 
   /**
-   * Hands up to `max` records to `fn` (each view valid only during its
-   * call) and publishes the new tail once for the whole batch, then wakes a
-   * producer parked for space if enough is free.
+   * Hands up to `max` records to `fn`, each as a view valid only during its
+   * call, and releases their space once for the whole batch.
    */
   drain(max: number, fn: (view: Uint8Array) => void): number {
-    const head = Atomics.load(this.#ctl, RING_HEAD) >>> 0;
+    return this.drainAt(max, (start, length) => fn(this.bytes.subarray(start, start + length)));
+  }
+
+  /**
+   * The allocation-free form of drain(): hands each record as its offset
+   * in `bytes` and its length. The bytes stay valid only during the call.
+   * Publishes the new tail once for the batch, then wakes a producer parked
+   * for space if its record now fits.
+   */
+  drainAt(max: number, fn: (start: number, length: number) => void): number {
+    let head = this.#headSeen;
+    if (head === this.#tail) head = this.#headSeen = Atomics.load(this.#ctl, RING_HEAD) >>> 0;
     let tail = this.#tail;
     let n = 0;
     try {
@@ -225,11 +252,10 @@ export class Ring {
         if (len < 0 || len > this.maxRecordBytes) {
           throw new LanegateError(ErrorCodes.RECORD_CORRUPT, `ring record length ${len} at ${pos} is impossible`);
         }
-        const start = pos + RING_LENGTH_BYTES;
         // Advance before the call so a throwing handler cannot replay the record.
         tail = (tail + RING_LENGTH_BYTES + align(len)) >>> 0;
         n++;
-        fn(this.bytes.subarray(start, start + len));
+        fn(pos + RING_LENGTH_BYTES, len);
       }
     } finally {
       if (tail !== this.#tail) this.#release(tail, n);
@@ -240,8 +266,8 @@ export class Ring {
   /** Copies the next record out, or returns null when empty. */
   read(): Uint8Array | null {
     let out: Uint8Array | null = null;
-    this.consume((view) => {
-      out = view.slice();
+    this.drainAt(1, (start, length) => {
+      out = this.bytes.slice(start, start + length);
     });
     return out;
   }
@@ -249,7 +275,7 @@ export class Ring {
   #release(tail: number, n: number): void {
     this.#tail = tail;
     Atomics.store(this.#ctl, RING_TAIL, tail);
-    if (n > 0) Atomics.add(this.#ctl, RING_STAT_READ, n);
+    if (n > 0) this.#ctl[RING_STAT_READ] = this.#read = (this.#read + n) >>> 0;
     if (this.#space.isArmed()) {
       const used = (Atomics.load(this.#ctl, RING_HEAD) - tail) >>> 0;
       // Wake only when the parked producer's record would now fit, so a
@@ -270,13 +296,13 @@ export class Ring {
     return (Atomics.load(this.#ctl, RING_HEAD) - Atomics.load(this.#ctl, RING_TAIL)) >>> 0;
   }
 
-  /** Times the producer found the ring full so far. */
+  /** Times the producer found the ring full so far (a statistic: may be a moment stale). */
   fullCount(): number {
-    return Atomics.load(this.#ctl, RING_STAT_FULL) >>> 0;
+    return this.#ctl[RING_STAT_FULL]! >>> 0;
   }
 
-  /** Records written and read so far (uint32, wraps). */
+  /** Records written and read so far (uint32, wraps; statistics: may be a moment stale). */
   counts(): { written: number; read: number } {
-    return { written: Atomics.load(this.#ctl, RING_STAT_WRITTEN) >>> 0, read: Atomics.load(this.#ctl, RING_STAT_READ) >>> 0 };
+    return { written: this.#ctl[RING_STAT_WRITTEN]! >>> 0, read: this.#ctl[RING_STAT_READ]! >>> 0 };
   }
 }

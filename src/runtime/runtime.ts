@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { err, ErrorCode } from '../protocol/frames.js';
 import { PriorityConsumer, type LaneSource } from '../queue/priority.js';
-import { IN_CONN, IN_HEADER_BYTES, IN_KIND, IN_TIME, InKind, Lane, nowMs, RecordReader, type LaneId } from '../queue/records.js';
+import { IN_CONN, IN_HEADER_BYTES, IN_KIND, IN_TIME, InKind, Lane, nowMs, RecordView, type LaneId } from '../queue/records.js';
 import { Ring } from '../queue/ring.js';
 import { Signal } from '../queue/signal.js';
 import { convMethods, unknownMethod } from './conv-methods.js';
@@ -183,22 +183,20 @@ export class Runtime {
   }
 
   #ringSource(ring: Ring, def: InboundRing): LaneSource {
-    const reader = new RecordReader(ring);
+    const reader = new RecordView(ring);
     const text = Buffer.from(ring.sab, ring.bytes.byteOffset, ring.capacity);
     const hist = this.#wait[def.lane];
-    const base = ring.bytes.byteOffset;
-    const handle = (view: Uint8Array): void => {
-      const kind = reader.u8(view, IN_KIND);
-      const key = connKey(def.worker, reader.u32(view, IN_CONN));
-      const start = view.byteOffset - base;
-      const body = text.toString('utf8', start + IN_HEADER_BYTES, start + view.byteLength);
+    const handle = (at: number, length: number): void => {
+      const kind = reader.u8(at + IN_KIND);
+      const key = connKey(def.worker, reader.u32(at + IN_CONN));
+      const body = text.toString('utf8', at + IN_HEADER_BYTES, at + length);
       if (kind === InKind.REQUEST || kind === InKind.REQUEST_WITH_PAYLOAD) {
-        hist.record(nowMs() - reader.f64(view, IN_TIME));
+        hist.record(nowMs() - reader.f64(at + IN_TIME));
         this.#request(key, def.lane, body, kind === InKind.REQUEST_WITH_PAYLOAD);
       } else if (kind === InKind.OPEN) this.#open(key, def.lane, body);
       else if (kind === InKind.CLOSE) this.#close(key, def.lane);
     };
-    return { take: (max) => ring.drain(max, handle), hasWork: () => !ring.isEmpty() };
+    return { take: (max) => ring.drainAt(max, handle), hasWork: () => !ring.isEmpty() };
   }
 
   #request(key: ConnKey, lane: LaneId, body: string, split: boolean): void {

@@ -1,4 +1,4 @@
-import { OUT_CONNS, OUT_COUNT, OUT_FLAG_MORE, OUT_FLAGS, OUT_KIND, OutKind, outHeaderBytes, RecordReader } from '../queue/records.js';
+import { OUT_CONNS, OUT_COUNT, OUT_FLAG_MORE, OUT_FLAGS, OUT_KIND, OutKind, outHeaderBytes, RecordView } from '../queue/records.js';
 import { Ring } from '../queue/ring.js';
 import type { Signal } from '../queue/signal.js';
 import type { Conn } from './conn.js';
@@ -10,7 +10,7 @@ const HIGH_PRIORITY_PER_TURN = 4096;
 
 interface Source {
   ring: Ring;
-  reader: RecordReader;
+  reader: RecordView;
   perTurn: number;
   /** Parts of a frame flagged MORE, joined when the last part arrives. */
   parts: Buffer[];
@@ -34,7 +34,7 @@ export class Outbound {
   constructor(rings: SharedArrayBuffer[], doorbell: Signal, conns: Map<number, Conn>) {
     this.#sources = rings.map((sab, i) => {
       const ring = new Ring(sab);
-      return { ring, reader: new RecordReader(ring), perTurn: i === 0 ? HIGH_PRIORITY_PER_TURN : LOW_PRIORITY_PER_TURN, parts: [] };
+      return { ring, reader: new RecordView(ring), perTurn: i === 0 ? HIGH_PRIORITY_PER_TURN : LOW_PRIORITY_PER_TURN, parts: [] };
     });
     this.#doorbell = doorbell;
     this.#conns = conns;
@@ -51,7 +51,7 @@ export class Outbound {
 
   /** Sends whatever is already in the rings (used on shutdown). */
   flush(): void {
-    for (const s of this.#sources) while (s.ring.drain(HIGH_PRIORITY_PER_TURN, (v) => this.#dispatch(s, v)) > 0);
+    for (const s of this.#sources) while (s.ring.drainAt(HIGH_PRIORITY_PER_TURN, (at, len) => this.#dispatch(s, at, len)) > 0);
   }
 
   #schedule(): void {
@@ -65,7 +65,7 @@ export class Outbound {
     if (!this.#running) return;
     let more = false;
     for (const s of this.#sources) {
-      const n = s.ring.drain(s.perTurn, (v) => this.#dispatch(s, v));
+      const n = s.ring.drainAt(s.perTurn, (at, len) => this.#dispatch(s, at, len));
       if (n === s.perTurn) more = true;
     }
     if (more) {
@@ -84,14 +84,14 @@ export class Outbound {
     });
   };
 
-  #dispatch(s: Source, view: Uint8Array): void {
+  #dispatch(s: Source, at: number, length: number): void {
     const r = s.reader;
-    const kind = r.u8(view, OUT_KIND);
-    const count = r.u16(view, OUT_COUNT);
-    const start = outHeaderBytes(count);
+    const kind = r.u8(at + OUT_KIND);
+    const count = r.u16(at + OUT_COUNT);
+    const start = at + outHeaderBytes(count);
     // Copy out of the ring: ws keeps the buffer until the socket write ends.
-    const part = Buffer.from(view.subarray(start));
-    if (r.u8(view, OUT_FLAGS) & OUT_FLAG_MORE) {
+    const part = Buffer.from(s.ring.bytes.subarray(start, at + length));
+    if (r.u8(at + OUT_FLAGS) & OUT_FLAG_MORE) {
       s.parts.push(part);
       return;
     }
@@ -102,7 +102,7 @@ export class Outbound {
       s.parts = [];
     }
     for (let i = 0; i < count; i++) {
-      const conn = this.#conns.get(r.u32(view, OUT_CONNS + 4 * i));
+      const conn = this.#conns.get(r.u32(at + OUT_CONNS + 4 * i));
       if (!conn) continue;
       this.framesOut++;
       if (kind === OutKind.EVENT) conn.sendEvent(body);

@@ -1,0 +1,251 @@
+// Queue throughput: lanegate's ring and priority consumer against
+// MessagePort.postMessage (strings, copied bytes) and ringbuf.js with the
+// same length-prefixed framing, in one run, so the report is ratios.
+//
+// Each tinybench iteration moves N records from a producer worker to the
+// main thread; workers, rings and buffers are built outside the measured
+// function. The main thread never blocks: it parks with Atomics.waitAsync,
+// as the gateway runtime does. Every consumer ends with each record as a JS
+// string on the main thread, as the gateway runtime needs it: the rings'
+// consumers decode it from shared memory (lanegate's ring in place, ringbuf.js
+// after popping it into a scratch buffer), postMessage-string receives one.
+// postMessage-bytes receives each record as a copied Uint8Array.
+
+import { Worker } from 'node:worker_threads';
+import { RingBuffer } from 'ringbuf.js';
+import { Bench } from 'tinybench';
+import { PriorityConsumer } from '../../src/queue/priority.js';
+import { Ring } from '../../src/queue/ring.js';
+import { Signal } from '../../src/queue/signal.js';
+import { LENGTH_PREFIX, payload, type ProducerInit, type Transport } from './transports.js';
+
+export const SIZES = [64, 1024, 16384] as const;
+const RING_BYTES = 1 << 20;
+/** Records per iteration, by size: enough that one iteration takes milliseconds. */
+const PER_ITERATION: Record<number, number> = { 64: 100_000, 1024: 50_000, 16384: 10_000 };
+
+export interface QueueRow {
+  scope: 'one-thread' | 'cross-thread';
+  transport: Transport | 'ring (one thread)';
+  size: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  /** Median milliseconds per iteration of `records` records. */
+  medianMs: number;
+  records: number;
+  samples: number;
+}
+
+let sink = 0;
+
+interface Harness {
+  /** Moves n records; resolves when the main thread has taken all of them. */
+  move(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function startProducer(init: ProducerInit): Worker {
+  return new Worker(new URL('./producer-worker.js', import.meta.url), { workerData: init });
+}
+
+/** Decodes each record of `ring` to a string, as the runtime does (no allocation besides the string). */
+function decoder(ring: Ring): (start: number, length: number) => void {
+  const text = Buffer.from(ring.sab, ring.bytes.byteOffset, ring.capacity);
+  return (start, length) => {
+    sink ^= text.toString('utf8', start, start + length).length;
+  };
+}
+
+/** Drain `ring` until `n` records arrived, parking on the doorbell when empty. */
+async function consumeRing(ring: Ring, doorbell: Signal, n: number): Promise<void> {
+  let got = 0;
+  const take = decoder(ring);
+  while (got < n) {
+    got += ring.drainAt(4096, take);
+    if (got >= n) break;
+    const seen = doorbell.arm();
+    if (!ring.isEmpty()) {
+      doorbell.disarm();
+      continue;
+    }
+    await doorbell.waitAsync(seen);
+    doorbell.disarm();
+  }
+}
+
+function ringHarness(size: number): Harness {
+  const sab = Ring.storageFor(RING_BYTES);
+  const bell = Signal.storage();
+  const worker = startProducer({ transport: 'ring', size, rings: [sab], doorbell: bell, space: Signal.storage() });
+  const ring = new Ring(sab);
+  const doorbell = Signal.over(bell);
+  return {
+    async move(n) {
+      worker.postMessage({ n });
+      await consumeRing(ring, doorbell, n);
+    },
+    close: () => worker.terminate().then(() => undefined),
+  };
+}
+
+/** Two rings (conv, ops) behind the gateway's PriorityConsumer; the producer alternates them. */
+function priorityHarness(size: number): Harness {
+  const sabs = [Ring.storageFor(RING_BYTES), Ring.storageFor(RING_BYTES)];
+  const bell = Signal.storage();
+  const worker = startProducer({ transport: 'priority', size, rings: sabs, doorbell: bell, space: Signal.storage() });
+  const [conv, ops] = sabs.map((s) => new Ring(s)) as [Ring, Ring];
+  let got = 0;
+  let target = 0;
+  let done: () => void = () => {};
+  const source = (r: Ring) => {
+    const decode = decoder(r);
+    const take = (start: number, length: number): void => {
+      decode(start, length);
+      if (++got === target) done();
+    };
+    return { take: (max: number) => r.drainAt(max, take), hasWork: () => !r.isEmpty() };
+  };
+  const consumer = new PriorityConsumer(Signal.over(bell), [source(conv)], [source(ops)], {
+    maxPerTurn: 4096,
+    opsOpen: () => true,
+    onError: (e) => {
+      throw e;
+    },
+  });
+  consumer.start();
+  return {
+    move(n) {
+      got = 0;
+      target = n;
+      const p = new Promise<void>((r) => (done = r));
+      worker.postMessage({ n });
+      return p;
+    },
+    async close() {
+      consumer.stop();
+      await worker.terminate();
+    },
+  };
+}
+
+function ringbufHarness(size: number): Harness {
+  const sab = RingBuffer.getStorageForCapacity(RING_BYTES, Uint8Array);
+  const bell = Signal.storage();
+  const spaceSab = Signal.storage();
+  const worker = startProducer({ transport: 'ringbuf.js', size, rings: [sab], doorbell: bell, space: spaceSab });
+  const rb = new RingBuffer(sab, Uint8Array);
+  const doorbell = Signal.over(bell);
+  const space = Signal.over(spaceSab);
+  const header = new Uint8Array(LENGTH_PREFIX);
+  const headerView = new DataView(header.buffer);
+  const scratch = Buffer.alloc(size);
+  return {
+    async move(n) {
+      worker.postMessage({ n });
+      let got = 0;
+      while (got < n) {
+        while (rb.available_read() >= LENGTH_PREFIX) {
+          rb.pop(header, LENGTH_PREFIX);
+          const length = headerView.getUint32(0, true);
+          rb.pop(scratch, length);
+          sink ^= scratch.toString('utf8', 0, length).length;
+          got++;
+        }
+        space.wake();
+        if (got >= n) break;
+        const seen = doorbell.arm();
+        if (rb.available_read() > 0) {
+          doorbell.disarm();
+          continue;
+        }
+        await doorbell.waitAsync(seen);
+        doorbell.disarm();
+      }
+    },
+    close: () => worker.terminate().then(() => undefined),
+  };
+}
+
+function postMessageHarness(transport: 'postMessage-string' | 'postMessage-bytes', size: number): Harness {
+  const worker = startProducer({ transport, size, rings: [], doorbell: Signal.storage(), space: Signal.storage() });
+  let left = 0;
+  let done: () => void = () => {};
+  worker.on('message', (m: string | Uint8Array) => {
+    sink ^= typeof m === 'string' ? m.length : (m[0] ?? 0);
+    if (--left === 0) done();
+  });
+  return {
+    move(n) {
+      left = n;
+      const p = new Promise<void>((r) => (done = r));
+      worker.postMessage({ n });
+      return p;
+    },
+    close: () => worker.terminate().then(() => undefined),
+  };
+}
+
+function harness(t: Transport, size: number): Harness {
+  switch (t) {
+    case 'ring':
+      return ringHarness(size);
+    case 'priority':
+      return priorityHarness(size);
+    case 'ringbuf.js':
+      return ringbufHarness(size);
+    default:
+      return postMessageHarness(t, size);
+  }
+}
+
+/** One thread: write a batch, drain it, repeat (the ring's own cost, no wake-ups). */
+function oneThreadRound(ring: Ring, body: Uint8Array, n: number): void {
+  const take = decoder(ring);
+  for (let done = 0; done < n; ) {
+    let k = 0;
+    while (k < 256 && done + k < n && ring.tryWrite(body)) k++;
+    done += ring.drainAt(k, take);
+  }
+}
+
+export async function runQueueBench(opts: { timeMs: number; transports?: Transport[] }): Promise<QueueRow[]> {
+  const transports: Transport[] = opts.transports ?? ['ring', 'priority', 'ringbuf.js', 'postMessage-string', 'postMessage-bytes'];
+  const rows: QueueRow[] = [];
+  for (const size of SIZES) {
+    const n = PER_ITERATION[size]!;
+    const bench = new Bench({ name: `queue ${size} B`, time: opts.timeMs, iterations: 8, warmupIterations: 2, throws: true });
+    const ring = new Ring(Ring.storageFor(RING_BYTES));
+    const body = payload(size);
+    bench.add(`one-thread ring ${size}`, () => oneThreadRound(ring, body, n));
+    const harnesses = new Map<string, Harness>();
+    for (const t of transports) {
+      const h = harness(t, size);
+      harnesses.set(t, h);
+      // An async function: tinybench probes non-async functions by calling them once, which here would start a second, unawaited transfer.
+      bench.add(`cross-thread ${t} ${size}`, async () => {
+        await h.move(n);
+      });
+    }
+    await bench.run();
+    for (const task of bench.tasks) {
+      const r = task.result;
+      if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state}`);
+      const medianMs = r.latency.p50;
+      const recordsPerSec = n / (medianMs / 1000);
+      const oneThread = task.name.startsWith('one-thread');
+      rows.push({
+        scope: oneThread ? 'one-thread' : 'cross-thread',
+        transport: oneThread ? 'ring (one thread)' : (task.name.split(' ')[1] as Transport),
+        size,
+        recordsPerSec: Math.round(recordsPerSec),
+        mbPerSec: Math.round(((recordsPerSec * size) / 1e6) * 10) / 10,
+        medianMs: Math.round(medianMs * 1000) / 1000,
+        records: n,
+        samples: r.latency.samplesCount ?? 0,
+      });
+    }
+    for (const h of harnesses.values()) await h.close();
+  }
+  if (sink === 0.5) console.log('unreachable', sink);
+  return rows;
+}

@@ -1,0 +1,59 @@
+// One benchmark runner: `--scope queue` (npm run bench), `--scope e2e`
+// (npm run bench:e2e), `--scope all`; `--json` prints JSON instead of tables.
+
+import { fmt, machine, ratio, table, writeResult } from './report.js';
+import { runQueueBench, SIZES, type QueueRow } from './queue/queue-bench.js';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] && !process.argv[i + 1]!.startsWith('--') ? process.argv[i + 1]! : dflt;
+}
+const json = process.argv.includes('--json');
+const scope = arg('scope', 'queue');
+const say = (s: string): void => {
+  if (!json) console.log(s);
+};
+
+function queueReport(rows: QueueRow[]): string {
+  const out: string[] = [];
+  for (const size of SIZES) {
+    const of = (t: string): QueueRow | undefined => rows.find((r) => r.size === size && r.transport === t);
+    const pmString = of('postMessage-string')?.recordsPerSec ?? 0;
+    const pmBytes = of('postMessage-bytes')?.recordsPerSec ?? 0;
+    const rb = of('ringbuf.js')?.recordsPerSec ?? 0;
+    out.push(`\n${size} B records`);
+    out.push(
+      table(
+        ['transport', 'records/s', 'MB/s', 'median ms / batch', 'vs postMessage string', 'vs postMessage bytes', 'vs ringbuf.js'],
+        rows
+          .filter((r) => r.size === size)
+          .map((r) => [r.transport, fmt(r.recordsPerSec), r.mbPerSec, `${r.medianMs} (${r.records})`, ratio(r.recordsPerSec, pmString), ratio(r.recordsPerSec, pmBytes), ratio(r.recordsPerSec, rb)]),
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  const m = machine();
+  say(`lanegate benchmarks on ${m.cpu}, ${m.cores} cores, node ${m.node}`);
+  const results: Record<string, unknown> = { machine: m };
+  if (scope === 'queue' || scope === 'all') {
+    say('\nqueue throughput: producer worker -> main thread; each record ends as a string on the main thread (postMessage-bytes: a copied Uint8Array); medians of tinybench iterations');
+    const rows = await runQueueBench({ timeMs: Number(arg('time', '1500')) });
+    const report = queueReport(rows);
+    say(report);
+    results.queue = rows;
+    const path = writeResult('queue.json', { machine: m, command: 'npm run bench', rows });
+    writeResult('queue.md', `# Queue throughput\n\nMachine: ${m.cpu}, ${m.cores} cores, node ${m.node}, ${m.date}. Command: \`npm run bench\`.\n${report}\n`);
+    say(`\nwrote ${path}`);
+  }
+  if (scope === 'e2e' || scope === 'all') {
+    const { runE2E } = await import('./e2e/e2e-bench.js');
+    results.e2e = await runE2E({ say });
+  }
+  if (json) console.log(JSON.stringify(results, null, 2));
+  process.exit(0);
+}
+
+void main();
