@@ -54,7 +54,7 @@ test('random-size records survive thousands of wraps in order, byte for byte', {
   const bell = Signal.storage();
   const doorbell = Signal.over(bell);
   const spec: SeqSpec = { seed: 0x5eed_0001, maxSmall: 1536, nearMaxEvery: 50, maxRecordBytes: ring.maxRecordBytes };
-  const data: SeqProducerData = { ring: sab, doorbell: bell, spec, count: COUNT, pauses: null, spaceTimeoutMs: 30_000 };
+  const data: SeqProducerData = { ring: sab, doorbell: bell, spec, count: COUNT, pauses: null, timeoutMs: 30_000 };
 
   const producer = startFixture('seq-producer', data);
   t.after(() => producer.stop());
