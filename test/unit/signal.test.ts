@@ -7,16 +7,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SIGNAL_SEQ } from '../../src/queue/layout.js';
 import { Signal } from '../../src/queue/signal.js';
-import type { SignalWakerData } from '../fixtures/signal-waker.js';
+import { EVENTS, SEEN, type SignalWakerData } from '../helpers/signal-waker.js';
 import { startFixture } from '../helpers/workers.js';
 
-// Mirrors fixtures/signal-waker.ts (importing it would run the fixture here).
-const EVENTS = 0;
-const SEEN = 32;
 const COUNT = 20_000;
 
 test('no wake-up is lost while irrelevant wake() calls race the waiter', { timeout: 60_000 }, async (t) => {
-  const data: SignalWakerData = { doorbell: Signal.storage(), control: new SharedArrayBuffer(256), events: COUNT, seed: 0x51, stuckMs: 5_000 };
+  const data: SignalWakerData = { doorbell: Signal.storage(), control: new SharedArrayBuffer(256), events: COUNT, seed: 0x51, stuckMs: 20_000 };
   const doorbell = Signal.over(data.doorbell);
   const ctl = new Int32Array(data.control);
   const waker = startFixture('signal-waker', data);
