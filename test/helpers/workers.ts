@@ -18,12 +18,12 @@ export interface Fixture {
 
 /**
  * Runs dist/test/fixtures/<name>.js. `onMessage` sees every message except
- * 'done'. The worker is unref'd: a test that fails mid-way must not keep the
- * process alive through it.
+ * 'done'. The worker stays ref'd on purpose: a pending Atomics.waitAsync
+ * does not keep Node's event loop alive (nodejs/node#61941), so while the
+ * main thread is parked the worker is what does. Tests end it in t.after.
  */
 export function startFixture(name: string, workerData: unknown, onMessage?: (msg: unknown) => void): Fixture {
   const worker = new Worker(new URL(`../fixtures/${name}.js`, import.meta.url), { workerData });
-  worker.unref();
   const done = new Promise<DoneMessage>((resolve, reject) => {
     worker.on('message', (msg: unknown) => {
       if ((msg as DoneMessage | null)?.type === 'done') resolve(msg as DoneMessage);
