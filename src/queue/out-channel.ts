@@ -1,3 +1,4 @@
+import { RING_LENGTH_BYTES } from './layout.js';
 import { OUT_CONNS, OUT_COUNT, OUT_FLAGS, OUT_FLAG_MORE, OUT_KIND, OUT_MAX_CONNS, outHeaderBytes, RecordView } from './records.js';
 import type { Ring } from './ring.js';
 import type { Signal } from './signal.js';
@@ -97,9 +98,11 @@ export class OutChannel {
     return true;
   }
 
-  // Parts of at most half the ring, so the worker can drain one while the next is written.
+  // Parts of at most half the ring, so the worker can drain one while the
+  // next is written. The half counts each part's length word too, or two
+  // parts never fit at once.
   #chunk(header: number): number {
-    return Math.max(1, (this.#ring.maxRecordBytes >> 1) - header);
+    return Math.max(1, (this.#ring.capacity >> 1) - RING_LENGTH_BYTES - header);
   }
 
   #header(off: number, kind: number, flags: number, conns: number[]): void {

@@ -77,9 +77,7 @@ export class RingProducer {
     if (this.#held.length - this.#heldHead === 1) {
       this.#stalls++;
       this.#hooks.onStall();
-      // Start draining after the caller has seen `false` and paused its
-      // socket: a synchronous retry could succeed and resume before the pause.
-      queueMicrotask(() => void this.#drainHeld());
+      void this.#drainHeld();
     }
     return false;
   }
@@ -100,6 +98,11 @@ export class RingProducer {
   }
 
   async #drainHeld(): Promise<void> {
+    // Start only after push() has returned false: its caller pauses the
+    // socket on that false. Were the first retry to succeed right here (the
+    // consumer thread may free space at any moment), onResume would run
+    // before that pause, and nothing would ever resume the socket.
+    await Promise.resolve();
     while (this.stalled) {
       const h = this.#held[this.#heldHead]!;
       if (this.#write(h.kind, h.lane, h.connId, h.stamp, h.body)) {

@@ -3,14 +3,14 @@ import { SIGNAL_BYTES, SIGNAL_PARKED, SIGNAL_SEQ } from './layout.js';
 /**
  * A wake-up word pair: a parked flag and a sequence counter.
  *
- * The waiting side arms (parked = 1, then reads the sequence), re-checks its
- * condition, and only then waits on the sequence value it read. The waking
- * side changes the condition first, then flips parked 1 -> 0 with a
- * compare-exchange and, if it won, bumps the sequence and notifies. Because
- * every access is sequentially consistent, either the waker sees parked = 1
- * (and the waiter's wait sees a new sequence) or the waiter's re-check sees
- * the new condition: no wake-up is lost. Wakers that find nobody parked pay
- * one atomic load and no system call.
+ * The waiting side arms (reads the sequence, then sets parked = 1),
+ * re-checks its condition, and only then waits on the sequence value it
+ * read. The waking side changes the condition first, then flips parked
+ * 1 -> 0 with a compare-exchange and, if it won, bumps the sequence and
+ * notifies. Because every access is sequentially consistent, either the
+ * waker sees parked = 1 (and the waiter's wait sees a new sequence) or the
+ * waiter's re-check sees the new condition: no wake-up is lost. Wakers that
+ * find nobody parked pay one atomic load and no system call.
  */
 export class Signal {
   readonly #words: Int32Array;
@@ -34,8 +34,14 @@ export class Signal {
 
   /** Waiter: declare intent to sleep. Returns the sequence to wait on. */
   arm(): number {
+    // Read the sequence *before* raising the flag. The other way round, a
+    // wake() landing between the two (for a change the re-check does not
+    // care about, e.g. an ops record while ops are gated) clears the flag
+    // and bumps the sequence, the waiter then waits on the new value with
+    // the flag down, and every later wake() skips it: the doorbell goes dead.
+    const seen = Atomics.load(this.#words, this.#seq);
     Atomics.store(this.#words, this.#parked, 1);
-    return Atomics.load(this.#words, this.#seq);
+    return seen;
   }
 
   /** Waiter: the re-check found work, or the wait ended. */
