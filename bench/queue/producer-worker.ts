@@ -15,12 +15,17 @@ const body = payload(init.size);
 function produceRing(rings: Ring[], n: number): void {
   for (let i = 0; i < n; i++) {
     const ring = rings[i % rings.length]!;
-    while (!ring.tryWrite(body)) {
+    // Staged without publishing; one publish and one doorbell check per batch.
+    while (!ring.tryWrite(body, false)) {
       doorbell.wake();
       ring.waitForSpaceSync(body.byteLength);
     }
-    if (i % RING_EVERY === RING_EVERY - 1) doorbell.wake();
+    if (i % RING_EVERY === RING_EVERY - 1) {
+      for (const r of rings) r.publish();
+      doorbell.wake();
+    }
   }
+  for (const r of rings) r.publish();
   doorbell.wake();
 }
 

@@ -93,7 +93,8 @@ export class RingProducer {
     w.setF64(off + IN_TIME, stamp);
     if (typeof body === 'string') this.#buf.write(body, off + IN_HEADER_BYTES, bodyLen, 'utf8');
     else this.#ring.bytes.set(body, off + IN_HEADER_BYTES);
-    this.#ring.commit(IN_HEADER_BYTES + bodyLen);
+    // Published once per microtask batch, with the doorbell (#ringSoon).
+    this.#ring.commit(IN_HEADER_BYTES + bodyLen, false);
     return true;
   }
 
@@ -109,12 +110,14 @@ export class RingProducer {
         this.#held[this.#heldHead++] = undefined as unknown as Held;
         continue;
       }
-      // The consumer must be awake to make room for us.
+      // The consumer must see what is written and be awake to make room.
+      this.#ring.publish();
       this.#doorbell.wake();
       await this.#ring.waitForSpace(IN_HEADER_BYTES + h.body.byteLength);
     }
     this.#held.length = 0;
     this.#heldHead = 0;
+    this.#ring.publish();
     this.#doorbell.wake();
     this.#hooks.onResume();
   }
@@ -124,6 +127,7 @@ export class RingProducer {
     this.#ringPending = true;
     queueMicrotask(() => {
       this.#ringPending = false;
+      this.#ring.publish();
       this.#doorbell.wake();
     });
   }

@@ -132,22 +132,35 @@ export class Ring {
     return pos + RING_LENGTH_BYTES;
   }
 
-  /** Publishes the record reserved by the last successful reserve(). */
-  commit(length: number): void {
+  /**
+   * Completes the record reserved by the last successful reserve() and, by
+   * default, publishes it. A producer writing a batch may pass
+   * `publish = false` and call publish() once at the end: one shared store
+   * per batch instead of one per record.
+   */
+  commit(length: number, publish = true): void {
     const pos = this.#reservedPos;
     this.#reservedPos = -1;
     this.#words[pos >> 2] = length;
     this.#head = (this.#head + RING_LENGTH_BYTES + align(length)) >>> 0;
-    Atomics.store(this.#ctl, RING_HEAD, this.#head);
     this.#ctl[RING_STAT_WRITTEN] = ++this.#written;
+    if (publish) Atomics.store(this.#ctl, RING_HEAD, this.#head);
   }
 
-  /** Copies `record` in. False when full (nothing written); never partial. */
-  tryWrite(record: Uint8Array): boolean {
+  /** Makes every committed record visible to the consumer. */
+  publish(): void {
+    Atomics.store(this.#ctl, RING_HEAD, this.#head);
+  }
+
+  /**
+   * Copies `record` in and publishes it (or leaves it for publish() when
+   * `publish` is false). False when full: nothing written, never partial.
+   */
+  tryWrite(record: Uint8Array, publish = true): boolean {
     const off = this.reserve(record.byteLength);
     if (off < 0) return false;
     this.bytes.set(record, off);
-    this.commit(record.byteLength);
+    this.commit(record.byteLength, publish);
     return true;
   }
 
@@ -157,6 +170,8 @@ export class Ring {
    * signal with Atomics.waitAsync, and the consumer wakes it.
    */
   async waitForSpace(length: number): Promise<void> {
+    // Unpublished records would never be consumed: make them visible first.
+    this.publish();
     for (;;) {
       const wanted = this.#publishWanted(length);
       const seen = this.#space.arm();
@@ -171,6 +186,7 @@ export class Ring {
 
   /** Synchronous variant for producer threads that serve no sockets (tests, benchmarks). */
   waitForSpaceSync(length: number, timeoutMs = Infinity): boolean {
+    this.publish();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const wanted = this.#publishWanted(length);
@@ -238,11 +254,15 @@ export class Ring {
    */
   drainAt(max: number, fn: (start: number, length: number) => void): number {
     let head = this.#headSeen;
-    if (head === this.#tail) head = this.#headSeen = Atomics.load(this.#ctl, RING_HEAD) >>> 0;
     let tail = this.#tail;
     let n = 0;
     try {
-      while (tail !== head && n < max) {
+      while (n < max) {
+        // The cached head is a safe bound; reload it only on reaching it.
+        if (tail === head) {
+          head = this.#headSeen = Atomics.load(this.#ctl, RING_HEAD) >>> 0;
+          if (tail === head) break;
+        }
         const pos = tail & this.#mask;
         const len = this.#words[pos >> 2]!;
         if (len === RING_WRAP_MARKER) {
