@@ -26,7 +26,7 @@ export function createEchoAgent(): Agent {
   return {
     id: 'echo',
     name: 'Echo',
-    commands: [{ name: 'spawn', description: 'Start N sub-agent tasks of about ms milliseconds of work each: /spawn N [ms]' }],
+    commands: [{ name: 'spawn', description: 'Start N sub-agent tasks of about ms milliseconds of work each: /spawn N [ms]', acceptsArgs: true }],
     async reply(ctx: AgentContext): Promise<void> {
       const spawn = parseSpawn(ctx.message);
       if (spawn && 'error' in spawn) {

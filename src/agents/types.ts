@@ -35,8 +35,8 @@ export interface AgentContext {
 export interface Agent {
   readonly id: string;
   readonly name: string;
-  /** Slash commands it understands (commands.list). */
-  readonly commands: readonly { name: string; description: string }[];
+  /** Slash commands it understands (commands.list); `acceptsArgs` defaults to false. */
+  readonly commands: readonly { name: string; description: string; acceptsArgs?: boolean }[];
   /**
    * Produces one reply. Stream it with ctx.delta; the final message is the
    * concatenation of the deltas. Must return promptly once ctx.signal aborts.

@@ -45,8 +45,14 @@ export function authenticate(settings: AuthSettings, auth: unknown, requested: u
   return { ok: true, scopes: narrow(ALL_SCOPES, requested) };
 }
 
-/** Granted scopes, narrowed to the requested ones when the client asked. */
+/**
+ * Granted scopes, narrowed to the requested ones when the client asked.
+ * OpenClaw's operator.admin satisfies every operator scope; lanegate has no
+ * admin methods, so a request for admin is granted read and write (the TUI
+ * asks for admin, read, write and approvals).
+ */
 export function narrow(granted: readonly ScopeName[], requested: unknown): ScopeName[] {
   if (!Array.isArray(requested) || requested.length === 0) return [...granted];
-  return granted.filter((s) => requested.includes(s));
+  const admin = requested.includes('operator.admin');
+  return granted.filter((s) => requested.includes(s) || (admin && s.startsWith('operator.')));
 }

@@ -1,4 +1,5 @@
 import { all, bool, int, listOf, oneOf, present, str, text, type Check } from './check.js';
+import { MAIN_AGENT_ID } from './sessions.js';
 
 /** Operations lanes an `ops.deliver` may name. */
 export const OPS_LANES = ['subagent', 'cron', 'heartbeat', 'system'] as const;
@@ -13,6 +14,15 @@ export const Scope = {
 export type ScopeName = (typeof Scope)[keyof typeof Scope];
 export const ALL_SCOPES: readonly ScopeName[] = Object.values(Scope);
 
+/**
+ * OpenClaw's satisfaction rule (operator-scope-compat): operator.write also
+ * satisfies operator.read, so a CLI that asked only for write (`gateway call
+ * chat.send`) still receives its run's events and may read.
+ */
+export function hasScope(granted: ReadonlySet<ScopeName>, needed: ScopeName): boolean {
+  return granted.has(needed) || (needed === Scope.OPERATOR_READ && granted.has(Scope.OPERATOR_WRITE));
+}
+
 export interface MethodSpec {
   /** Which inbound ring carries it: conversation or operations. */
   lane: 'conv' | 'ops';
@@ -24,6 +34,10 @@ export interface MethodSpec {
 const none: Check = () => null;
 const sessionKey = str('sessionKey', { max: 512 });
 const idempotencyKey = str('idempotencyKey', { max: 256 });
+
+/** One agent is published (as `main`); OpenClaw answers another id with this wording. */
+const knownAgent: Check = (p) =>
+  p.agentId === undefined || p.agentId === MAIN_AGENT_ID ? null : `unknown agent id ${JSON.stringify(String(p.agentId).slice(0, 100))}`;
 
 /** Methods served on the conversation port (OpenClaw v4 names and params). */
 export const CONV_METHODS: Record<string, MethodSpec> = {
@@ -40,19 +54,26 @@ export const CONV_METHODS: Record<string, MethodSpec> = {
     scope: Scope.OPERATOR_READ,
     check: all(sessionKey, int('limit', { min: 1, max: 1000, optional: true }), int('afterSeq', { optional: true })),
   },
-  'chat.abort': { lane: 'conv', scope: Scope.OPERATOR_WRITE, check: all(sessionKey, str('runId', { optional: true })) },
+  // The TUI sends preserveSideRuns on Esc (and retries without it only if refused).
+  'chat.abort': {
+    lane: 'conv',
+    scope: Scope.OPERATOR_WRITE,
+    check: all(sessionKey, str('runId', { optional: true }), bool('preserveSideRuns', { optional: true })),
+  },
   agent: {
     lane: 'conv',
     scope: Scope.OPERATOR_WRITE,
-    check: all(text('message', { nonEmpty: true }), idempotencyKey, str('sessionKey', { max: 512, optional: true })),
+    check: all(text('message', { nonEmpty: true }), idempotencyKey, str('sessionKey', { max: 512, optional: true }), knownAgent),
   },
-  'agent.wait': { lane: 'conv', scope: Scope.OPERATOR_READ, check: all(str('runId'), int('timeoutMs', { optional: true })) },
+  'agent.wait': { lane: 'conv', scope: Scope.OPERATOR_WRITE, check: all(str('runId'), int('timeoutMs', { optional: true })) },
   'sessions.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'sessions.describe': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'sessions.subscribe': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
+  // lanegate's own counterpart of sessions.subscribe (OpenClaw has none: it drops subscribers on close).
   'sessions.unsubscribe': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'agents.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'commands.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
+  'models.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   // Approval and question queues: lanegate has none, so the lists are empty (the TUI asks on start).
   'question.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'plugin.approval.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
@@ -93,10 +114,10 @@ export function methodsFor(role: PortRole, singlePort: boolean): Record<string, 
   return singlePort ? { ...CONV_METHODS, ...OPS_METHODS } : { ...CONV_METHODS };
 }
 
-/** Events a port may send (hello-ok features.events). */
+/** Events a port sends (hello-ok features.events): exactly these, nothing advertised that never comes. */
 export function eventsFor(role: PortRole, singlePort: boolean): string[] {
   const base = ['connect.challenge', 'tick', 'shutdown'];
   if (role === 'ops') return [...base, 'ops'];
-  const conv = [...base, 'chat', 'agent', 'sessions.changed'];
+  const conv = [...base, 'chat', 'agent'];
   return singlePort ? [...conv, 'ops'] : conv;
 }

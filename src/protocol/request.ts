@@ -1,6 +1,6 @@
 import { isObject } from './check.js';
 import { err, ErrorCode, resErr } from './frames.js';
-import type { MethodSpec, ScopeName } from './methods.js';
+import { hasScope, type MethodSpec, type ScopeName } from './methods.js';
 
 export type Admission =
   /** `split`: the body is routing JSON + "\n" + payload JSON (ops.deliver). */
@@ -45,10 +45,11 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
     if (ctx.opsUrl && method.startsWith('ops.')) return refuse(id, `unknown method: ${method} (the ops port serves it: ${ctx.opsUrl})`);
     return refuse(id, `unknown method: ${method.slice(0, 100)}`);
   }
-  if (spec.scope !== null && !ctx.scopes.has(spec.scope)) {
+  if (spec.scope !== null && !hasScope(ctx.scopes, spec.scope)) {
     return { ok: false, reply: resErr(id, err(ErrorCode.FORBIDDEN, `missing scope: ${spec.scope}`, { details: { code: 'MISSING_SCOPE', missingScope: spec.scope, requiredScopes: [spec.scope] } })) };
   }
-  const params = frame.params === undefined ? {} : frame.params;
+  // Lenient like the clients need: the TUI sends `status` with no params at all.
+  const params = frame.params === undefined || frame.params === null ? {} : frame.params;
   if (!isObject(params)) return refuse(id, `invalid ${method} params: params must be an object`);
   const problem = spec.check(params);
   if (problem) return refuse(id, `invalid ${method} params: ${problem}`);

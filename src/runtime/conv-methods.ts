@@ -10,6 +10,10 @@ import type { SessionStore } from './sessions.js';
 /** Default and largest number of messages chat.history returns. */
 const HISTORY_DEFAULT = 200;
 const AGENT_WAIT_MAX_MS = 600_000;
+/** CommandsListResult bounds (protocol.schema.json): entries, name and description lengths. */
+const COMMANDS_MAX = 500;
+const COMMAND_NAME_MAX = 200;
+const COMMAND_DESCRIPTION_MAX = 2000;
 
 export interface ConvDeps {
   agent: Agent;
@@ -22,15 +26,44 @@ export interface ConvDeps {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const count = (v: unknown, min: number): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= min ? v : undefined);
 
 /** Handlers of the OpenClaw conversation methods. */
 export function convMethods(d: ConvDeps): Record<string, Handler> {
   const defaults = { modelProvider: 'lanegate', model: d.agent.id, contextTokens: 200_000 };
 
-  const sessionsList = (): Record<string, unknown> => {
-    const rows = d.sessions.list().map((s) => s.row(MAIN_AGENT_ID));
-    return { ts: Date.now(), path: '(memory)', count: rows.length, totalCount: rows.length, limitApplied: rows.length, nextOffset: null, hasMore: false, defaults, sessions: rows };
+  /** sessions.list (also sessions.subscribe with params): newest first, with OpenClaw's paging fields. */
+  const sessionsList = (p: Record<string, unknown>): Record<string, unknown> => {
+    const all = d.sessions.list();
+    const offset = Math.min(count(p.offset, 0) ?? 0, all.length);
+    const limit = count(p.limit, 1) ?? all.length;
+    const rows = all.slice(offset, offset + limit).map((s) => s.row(MAIN_AGENT_ID));
+    const next = offset + rows.length;
+    return {
+      ts: Date.now(),
+      path: '(memory)',
+      count: rows.length,
+      totalCount: all.length,
+      limitApplied: limit,
+      nextOffset: next < all.length ? next : null,
+      hasMore: next < all.length,
+      defaults,
+      sessions: rows,
+    };
   };
+
+  // Agent modules are user code: clamp their commands to what CommandsListResult allows.
+  const commands = d.agent.commands
+    .filter((c) => typeof c.name === 'string' && c.name !== '')
+    .slice(0, COMMANDS_MAX)
+    .map((c) => ({
+      name: c.name.slice(0, COMMAND_NAME_MAX),
+      description: String(c.description ?? '').slice(0, COMMAND_DESCRIPTION_MAX),
+      // Built into this gateway's agent (OpenClaw's `native`), not a skill or plugin; typed as text.
+      source: 'native',
+      scope: 'text',
+      acceptsArgs: c.acceptsArgs === true,
+    }));
 
   /** Answers a repeated idempotencyKey from the earlier run; false when the key is new. */
   const repeated = (req: Request, runId: string, method: 'chat.send' | 'agent'): boolean => {
@@ -93,7 +126,7 @@ export function convMethods(d: ConvDeps): Record<string, Handler> {
       req.ok({ ok: true, aborted: runIds.length > 0, runIds });
     },
 
-    'sessions.list': (req) => req.ok(sessionsList()),
+    'sessions.list': (req) => req.ok(sessionsList(req.params)),
 
     'sessions.describe': (req) => {
       const key = str(req.params.key) ?? str(req.params.sessionKey);
@@ -103,7 +136,7 @@ export function convMethods(d: ConvDeps): Record<string, Handler> {
 
     'sessions.subscribe': (req) => {
       d.watchers.add(req.conn);
-      req.ok(Object.keys(req.params).length > 0 ? { subscribed: true, list: sessionsList() } : { subscribed: true });
+      req.ok(Object.keys(req.params).length > 0 ? { subscribed: true, list: sessionsList(req.params) } : { subscribed: true });
     },
 
     'sessions.unsubscribe': (req) => {
@@ -112,12 +145,12 @@ export function convMethods(d: ConvDeps): Record<string, Handler> {
     },
 
     'agents.list': (req) =>
-      req.ok({ defaultId: MAIN_AGENT_ID, mainKey: MAIN_KEY, scope: 'per-sender', agents: [{ id: MAIN_AGENT_ID, name: d.agent.name, kind: 'agent' }] }),
+      req.ok({ defaultId: MAIN_AGENT_ID, mainKey: MAIN_KEY, scope: 'per-sender', agents: [{ id: MAIN_AGENT_ID, name: d.agent.name || d.agent.id, kind: 'agent' }] }),
 
-    'commands.list': (req) =>
-      req.ok({
-        commands: d.agent.commands.map((c) => ({ name: c.name, description: c.description, source: 'agent', scope: 'text', acceptsArgs: true })),
-      }),
+    // Every command is a text command: a client asking only for native ones gets none.
+    'commands.list': (req) => req.ok({ commands: req.params.scope === 'native' ? [] : commands }),
+
+    'models.list': (req) => req.ok({ models: [{ id: d.agent.id, name: d.agent.name || d.agent.id, provider: defaults.modelProvider }] }),
 
     'question.list': (req) => req.ok({ questions: [] }),
     'plugin.approval.list': (req) => req.ok([]),

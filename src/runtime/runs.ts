@@ -25,6 +25,8 @@ export interface Run {
   text: string;
   startedAt: number;
   controller: AbortController;
+  /** The lifecycle start event went out (it follows the run's first chat event). */
+  announced: boolean;
   outcome: RunOutcome | null;
   error: string | null;
   endedAt: number;
@@ -79,13 +81,13 @@ export class RunManager {
       text: '',
       startedAt: Date.now(),
       controller: new AbortController(),
+      announced: false,
       outcome: null,
       error: null,
       endedAt: 0,
       waiters: [],
     };
     this.#runs.set(runId, run);
-    this.#agentEvent(run, 'lifecycle', { phase: 'start', startedAt: run.startedAt });
     const ctx = {
       runId,
       sessionKey,
@@ -168,8 +170,21 @@ export class RunManager {
     return to;
   }
 
+  /**
+   * Sends a `chat` event, then, for the run's first one, the `agent`
+   * lifecycle start. Why this order: the OpenClaw TUI (2026.9.6) ties a run
+   * to its pending send when a chat event arrives before it has tracked the
+   * run; a lifecycle start seen first makes it track the run without
+   * clearing the send, and if the chat.send ack is processed after the whole
+   * run (an instant reply arriving in the same socket read), the TUI waits
+   * forever. A real model's latency hides this on OpenClaw's own server.
+   */
   #chatEvent(run: Run, payload: Record<string, unknown>): void {
     this.#deps.out.event(this.#recipients(run), Lane.CONV, 'chat', { runId: run.runId, sessionKey: run.sessionKey, seq: ++run.seq, ...payload });
+    if (!run.announced) {
+      run.announced = true;
+      this.#agentEvent(run, 'lifecycle', { phase: 'start', startedAt: run.startedAt });
+    }
   }
 
   #agentEvent(run: Run, stream: string, data: Record<string, unknown>): void {

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { checkServerFrame, preloadSchemas } from './schema.js';
 
 export interface Frame {
   type: string;
@@ -20,14 +21,32 @@ export interface ConnectOptions {
   maxProtocol?: number;
   /** Give up after this long (ms). */
   timeoutMs?: number;
+  /** More connect params, as real clients send them (device, caps, locale, ...). */
+  extra?: Record<string, unknown>;
 }
 
-type Waiter = { match: (f: Frame) => boolean; resolve: (f: Frame) => void };
+type Waiter = { match: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void };
+
+/** Thrown (and every pending wait rejected with it) when the server sends a frame the OpenClaw schema rejects. */
+export class SchemaViolation extends Error {
+  readonly frame: unknown;
+  constructor(problem: string, frame: unknown) {
+    super(`server sent a frame that fails protocol.schema.json: ${problem}\nframe: ${JSON.stringify(frame).slice(0, 2000)}`);
+    this.name = 'SchemaViolation';
+    this.frame = frame;
+  }
+}
 
 /**
  * A minimal OpenClaw-protocol test client: handshake, request/response by
  * id, and event waiters. Everything is signal-driven (frames resolve
  * promises); every wait has a bound.
+ *
+ * Every frame it receives is checked against the official OpenClaw schema
+ * (./schema.ts). The first invalid frame fails loudly: every pending request
+ * and wait rejects with a SchemaViolation carrying the ajv errors, later
+ * calls and close() reject with it, and it is rethrown as an uncaught
+ * exception so a test that never waits again still fails.
  */
 export class TestClient {
   readonly ws: WebSocket;
@@ -37,8 +56,14 @@ export class TestClient {
   keepFrames = true;
   closed: Promise<{ code: number; reason: string }>;
   #n = 0;
-  #pending = new Map<string, (f: Frame) => void>();
+  #pending = new Map<string, { resolve: (f: Frame) => void; reject: (e: Error) => void }>();
+  /** Method of each request id still expecting a response (to pick its result schema). */
+  #methods = new Map<string, string>();
   #waiters: Waiter[] = [];
+  /** Frames checked against the schema so far. */
+  validated = 0;
+  /** The first schema violation, if any. */
+  violation: SchemaViolation | null = null;
   #onEvent: ((f: Frame) => void) | null = null;
 
   private constructor(ws: WebSocket) {
@@ -49,6 +74,7 @@ export class TestClient {
 
   /** Opens a socket and completes the handshake; rejects with the error frame on refusal. */
   static async connect(url: string, o: ConnectOptions = {}): Promise<TestClient> {
+    preloadSchemas();
     const ws = new WebSocket(url);
     const c = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
@@ -63,6 +89,7 @@ export class TestClient {
       role: 'operator',
     };
     if (o.scopes) params.scopes = o.scopes;
+    Object.assign(params, o.extra);
     if (o.token !== undefined || o.password !== undefined) params.auth = { ...(o.token !== undefined ? { token: o.token } : {}), ...(o.password !== undefined ? { password: o.password } : {}) };
     void challenge;
     const res = await c.request('connect', params, o.timeoutMs ?? 5000);
@@ -73,6 +100,7 @@ export class TestClient {
 
   /** Opens a socket and waits for the challenge only (for handshake tests). */
   static async open(url: string): Promise<TestClient> {
+    preloadSchemas();
     const ws = new WebSocket(url);
     const c = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
@@ -88,13 +116,14 @@ export class TestClient {
   }
 
   #onFrame(f: Frame): void {
+    this.#validate(f);
     if (this.keepFrames) this.frames.push(f);
     if (f.type === 'res' && f.id !== undefined) {
       const p = this.#pending.get(f.id);
       if (p) {
-        // `agent` answers twice: keep waiting past an "accepted" answer only when asked to.
+        // `agent` answers twice: the first answer resolves request(); waitFor() sees the second.
         this.#pending.delete(f.id);
-        p(f);
+        p.resolve(f);
       }
     }
     if (f.type === 'event') this.#onEvent?.(f);
@@ -104,6 +133,22 @@ export class TestClient {
         w.resolve(f);
       }
     }
+  }
+
+  #validate(f: Frame): void {
+    const id = f.type === 'res' ? f.id : undefined;
+    const method = id === undefined ? undefined : this.#methods.get(id);
+    // `agent` answers twice with one id: keep its method until the final answer.
+    if (id !== undefined && !(method === 'agent' && f.ok && f.payload?.status === 'accepted')) this.#methods.delete(id);
+    const problem = checkServerFrame(f, method);
+    this.validated++;
+    if (problem === null || this.violation) return;
+    const v = new SchemaViolation(problem, f);
+    this.violation = v;
+    for (const p of this.#pending.values()) p.reject(v);
+    this.#pending.clear();
+    for (const w of this.#waiters.splice(0)) w.reject(v);
+    throw v;
   }
 
   nextId(): string {
@@ -117,21 +162,30 @@ export class TestClient {
   }
 
   requestWithId(id: string, method: string, params: unknown, timeoutMs = 10_000): Promise<Frame> {
+    if (this.violation) return Promise.reject(this.violation);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new Error(`${method}: no response within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(id, (f) => {
-        clearTimeout(timer);
-        resolve(f);
+      this.#pending.set(id, {
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
+      this.#methods.set(id, method);
       this.ws.send(JSON.stringify({ type: 'req', id, method, params }));
     });
   }
 
   /** Resolves with the first frame (already received or future) that matches. */
   waitFor(match: (f: Frame) => boolean, timeoutMs = 10_000, includePast = true): Promise<Frame> {
+    if (this.violation) return Promise.reject(this.violation);
     if (includePast) {
       const seen = this.frames.find(match);
       if (seen) return Promise.resolve(seen);
@@ -142,6 +196,10 @@ export class TestClient {
         resolve: (f) => {
           clearTimeout(timer);
           resolve(f);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
         },
       };
       const timer = setTimeout(() => {
@@ -157,9 +215,12 @@ export class TestClient {
     this.ws.send(data, { binary });
   }
 
-  close(): Promise<{ code: number; reason: string }> {
+  /** Closes the socket; rejects if the server ever sent an invalid frame. */
+  async close(): Promise<{ code: number; reason: string }> {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000);
-    return this.closed;
+    const closed = await this.closed;
+    if (this.violation) throw this.violation;
+    return closed;
   }
 }
 

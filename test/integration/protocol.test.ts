@@ -43,6 +43,13 @@ test('chat.send: ack with runId, cumulative deltas, final; per-run and per-conne
   assert.equal(final.payload.message.content[0].text, 'hello streaming world');
   const runSeqs = c.frames.filter((f) => (f.event === 'chat' || f.event === 'agent') && f.payload.runId === 'run-stream').map((f) => f.payload.seq);
   assert.deepEqual(runSeqs, runSeqs.map((_, i) => i + 1), 'per-run seq counts 1, 2, 3, ...');
+  // The run's first chat event precedes its agent lifecycle start (the OpenClaw TUI needs
+  // that order when the whole run arrives with the ack; README "Using OpenClaw clients").
+  const kinds = c.frames
+    .filter((f) => (f.event === 'chat' || f.event === 'agent') && f.payload.runId === 'run-stream')
+    .map((f) => (f.event === 'chat' ? `chat:${f.payload.state}` : `agent:${f.payload.stream}:${f.payload.data.phase ?? ''}`));
+  assert.deepEqual(kinds.slice(0, 3), ['chat:delta', 'agent:lifecycle:start', 'agent:assistant:']);
+  assert.deepEqual(kinds.slice(-2), ['chat:final', 'agent:lifecycle:end']);
   const frameSeqs = c.frames.filter((f) => f.type === 'event' && f.seq !== undefined).map((f) => f.seq!);
   assert.deepEqual(frameSeqs, frameSeqs.map((_, i) => i + 1), 'per-connection event seq counts 1, 2, 3, ...');
   await c.close();
