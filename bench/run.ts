@@ -1,5 +1,7 @@
 // One benchmark runner: `--scope queue` (npm run bench), `--scope e2e`
 // (npm run bench:e2e), `--scope all`; `--json` prints JSON instead of tables.
+// Tuning runs: `--modes dual-port` (e2e modes to run) and
+// `--env LANEGATE_OPS_NICE=19` (extra gateway environment).
 
 import { fmt, machine, ratio, table, writeResult } from './report.js';
 import { runQueueBench, SIZES, type QueueRow } from './queue/queue-bench.js';
@@ -50,7 +52,14 @@ async function main(): Promise<void> {
   }
   if (scope === 'e2e' || scope === 'all') {
     const { runE2E } = await import('./e2e/e2e-bench.js');
-    results.e2e = await runE2E({ say });
+    const modes = arg('modes', '');
+    const env = Object.fromEntries(
+      arg('env', '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => kv.split('=') as [string, string]),
+    );
+    results.e2e = await runE2E({ say, ...(modes ? { modes: modes.split(',') as never } : {}), env });
   }
   if (json) console.log(JSON.stringify(results, null, 2));
   process.exit(0);

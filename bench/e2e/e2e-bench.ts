@@ -1,4 +1,212 @@
-// placeholder until the e2e benchmark lands
-export async function runE2E(_o: { say: (s: string) => void }): Promise<unknown> {
-  throw new Error("not yet");
+// End-to-end benchmark (npm run bench:e2e): conversation latency while an
+// ops flood grows to saturation, for lanegate dual-port, lanegate
+// single-port and a one-socket baseline, each in turn on loopback; plus
+// request/response throughput through lanegate's workers against a plain
+// single-thread ws echo server. Every load generator runs in its own
+// process; every flood checks sent = acknowledged = delivered.
+
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startGateway, type RunningGateway } from '../../test/helpers/gateway-process.js';
+import { fmt, machine, ratio, table, writeResult } from '../report.js';
+import { lineChart } from './chart.js';
+import type { ProbeArgs, ProbeReport } from './chat-prober.js';
+import type { EchoArgs, EchoReport } from './echo-load.js';
+import type { FloodArgs, FloodReport } from './flooder.js';
+
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+const BASELINE = here('./baseline-server.js');
+
+/** Chats every 5 ms, 1,000 per phase: p99 is the 10th-largest sample, not the 2nd. */
+const PROBE = { intervalMs: 5, samples: 1000, graceMs: 10_000 };
+const FLOOD_RATES = [2_000, 5_000, 10_000, 0] as const; // 0 = saturate
+const WARMUP_MS = 500;
+const PAYLOAD_BYTES = 256;
+
+export type Mode = 'dual-port' | 'single-port' | 'one-socket baseline';
+
+export interface PhaseResult {
+  mode: Mode;
+  /** Offered deliveries/s; 0 idle; 'max' saturation. */
+  flood: number | 'max';
+  ackP50: number;
+  ackP99: number;
+  ackMax: number;
+  finalP50: number;
+  finalP99: number;
+  /** p99 of how late the prober's own sends left (timer jitter; not in the figures above). */
+  lateP99: number;
+  samples: number;
+  missing: number;
+  ops: FloodReport | null;
+}
+
+function child<A, R>(script: string, args: A): Promise<R> {
+  const c = fork(here(script), [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    c.once('message', (m: { report?: R; error?: string }) => (m.report ? resolve(m.report) : reject(new Error(m.error))));
+    c.once('exit', (code) => code !== 0 && reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+const q = (xs: number[], p: number): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]! * 1000) / 1000;
+};
+
+async function phase(mode: Mode, convUrl: string, floodUrl: string, rate: number | null): Promise<PhaseResult> {
+  const probeMs = PROBE.samples * PROBE.intervalMs;
+  const flood =
+    rate === null
+      ? null
+      : child<FloodArgs, FloodReport>('./flooder.js', {
+          url: floodUrl,
+          rate,
+          window: rate === 0 ? 1000 : 4000,
+          durationMs: WARMUP_MS + probeMs + 200,
+          payloadBytes: PAYLOAD_BYTES,
+          drainMs: 20_000,
+        });
+  // The flood gets a head start so the probe measures a gateway already under load.
+  if (flood) await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const probe = await child<ProbeArgs, ProbeReport>('./chat-prober.js', { url: convUrl, ...PROBE });
+  const ops = flood ? await flood : null;
+  return {
+    mode,
+    flood: rate === null ? 0 : rate === 0 ? 'max' : rate,
+    ackP50: q(probe.ack, 0.5),
+    ackP99: q(probe.ack, 0.99),
+    ackMax: q(probe.ack, 1),
+    finalP50: q(probe.final, 0.5),
+    finalP99: q(probe.final, 0.99),
+    lateP99: q(probe.lateness, 0.99),
+    samples: probe.ack.length,
+    missing: probe.missing,
+    ops,
+  };
+}
+
+async function runMode(mode: Mode, say: (s: string) => void, env: Record<string, string> = {}): Promise<PhaseResult[]> {
+  let target: RunningGateway;
+  if (mode === 'one-socket baseline') target = await startGateway({}, 15_000, [BASELINE]);
+  else target = await startGateway(mode === 'dual-port' ? { LANEGATE_OPS_PORT: '0', ...env } : env);
+  const floodUrl = target.opsUrl ?? target.convUrl;
+  const out: PhaseResult[] = [];
+  try {
+    for (const rate of [null, ...FLOOD_RATES]) {
+      const r = await phase(mode, target.convUrl, floodUrl, rate);
+      out.push(r);
+      const o = r.ops;
+      say(
+        `  ${mode.padEnd(20)} flood ${String(r.flood).padStart(6)}: conv ack p50 ${r.ackP50} ms p99 ${r.ackP99} ms (reply p99 ${r.finalP99}, prober lateness p99 ${r.lateP99})` +
+          (o ? `; ops acked ${fmt(o.ackedPerSec)}/s, sent ${o.sent} acked ${o.acked} delivered ${o.delivered}${o.sent === o.acked && o.acked === o.delivered ? '' : '  MISMATCH'}` : ''),
+      );
+    }
+  } finally {
+    await target.stop();
+  }
+  return out;
+}
+
+async function echoThroughput(say: (s: string) => void): Promise<{ lanegate: EchoReport; plainWs: EchoReport }> {
+  const args = { connections: 4, window: 32, durationMs: 3000 };
+  const gw = await startGateway({ LANEGATE_OPS_PORT: '0' });
+  const lanegate = await child<EchoArgs, EchoReport>('./echo-load.js', { url: gw.convUrl, ...args }).finally(() => gw.stop());
+  const echo = await startGateway({}, 15_000, [BASELINE, '--echo']);
+  const plainWs = await child<EchoArgs, EchoReport>('./echo-load.js', { url: echo.convUrl, raw: true, ...args }).finally(() => echo.stop());
+  say(`  request/response: lanegate ${fmt(lanegate.perSec)}/s, plain ws echo ${fmt(plainWs.perSec)}/s (${ratio(lanegate.perSec, plainWs.perSec)})`);
+  return { lanegate, plainWs };
+}
+
+function figures(rows: PhaseResult[], echo: { lanegate: EchoReport; plainWs: EchoReport }): { figure: string; value: string; target: string; met: boolean }[] {
+  const get = (mode: Mode, flood: number | 'max'): PhaseResult => rows.find((r) => r.mode === mode && r.flood === flood)!;
+  const dIdle = get('dual-port', 0);
+  const dSat = get('dual-port', 'max');
+  const bIdle = get('one-socket baseline', 0);
+  const bSat = get('one-socket baseline', 'max');
+  const lost = rows.filter((r) => r.ops && (r.ops.sent !== r.ops.acked || r.ops.acked !== r.ops.delivered || r.ops.duplicateAcks + r.ops.duplicateEvents + r.ops.outOfOrder > 0));
+  const f = (figure: string, a: number, b: number, target: string, ok: (x: number) => boolean) => ({ figure, value: `${(a / b).toFixed(2)} (${a} / ${b})`, target, met: ok(a / b) });
+  return [
+    f('echo throughput: lanegate / plain ws echo', echo.lanegate.perSec, echo.plainWs.perSec, '>= 0.85', (x) => x >= 0.85),
+    f('saturated conv p99: dual-port / baseline', dSat.ackP99, bSat.ackP99, '<= 1/6 (0.167)', (x) => x <= 1 / 6),
+    f('saturated conv p99: dual-port / own idle', dSat.ackP99, dIdle.ackP99, '<= 2.5', (x) => x <= 2.5),
+    f('saturated conv p50: dual-port / own idle', dSat.ackP50, dIdle.ackP50, '<= 2', (x) => x <= 2),
+    f('idle conv p99: dual-port / baseline', dIdle.ackP99, bIdle.ackP99, '<= 2', (x) => x <= 2),
+    f('saturated ops throughput: dual-port / baseline', dSat.ops!.ackedPerSec, bSat.ops!.ackedPerSec, '>= 1', (x) => x >= 1),
+    { figure: 'ops deliveries lost or duplicated', value: String(lost.length === 0 ? 0 : lost.map((r) => `${r.mode}@${r.flood}`).join(', ')), target: '0 in every run', met: lost.length === 0 },
+  ];
+}
+
+export interface E2EOptions {
+  say: (s: string) => void;
+  /** Only these modes (tuning runs); the full report needs all three. */
+  modes?: Mode[];
+  /** Extra environment for the lanegate modes (tuning runs, e.g. LANEGATE_OPS_NICE). */
+  env?: Record<string, string>;
+}
+
+export async function runE2E(o: E2EOptions): Promise<unknown> {
+  const m = machine();
+  const t0 = Date.now();
+  if (o.modes) {
+    const rows: PhaseResult[] = [];
+    for (const mode of o.modes) rows.push(...(await runMode(mode, o.say, o.env)));
+    return { rows };
+  }
+  o.say(`\nend-to-end: chats every ${PROBE.intervalMs} ms open-loop (${PROBE.samples} per phase), ops floods of ${FLOOD_RATES.map((r) => r || 'max').join(', ')} deliveries/s (${PAYLOAD_BYTES} B payloads)`);
+  const rows: PhaseResult[] = [];
+  for (const mode of ['dual-port', 'single-port', 'one-socket baseline'] as Mode[]) rows.push(...(await runMode(mode, o.say)));
+  const echo = await echoThroughput(o.say);
+  const figs = figures(rows, echo);
+  const phaseTable = table(
+    ['mode', 'ops flood (/s)', 'conv p50 ms', 'conv p99 ms', 'conv max ms', 'reply p50 ms', 'reply p99 ms', 'ops acked/s', 'sent', 'acked', 'delivered'],
+    rows.map((r) => [
+      r.mode,
+      r.flood === 0 ? 'idle' : r.flood,
+      r.ackP50,
+      r.ackP99,
+      r.ackMax,
+      r.finalP50,
+      r.finalP99,
+      r.ops ? r.ops.ackedPerSec : '-',
+      r.ops ? r.ops.sent : '-',
+      r.ops ? r.ops.acked : '-',
+      r.ops ? r.ops.delivered : '-',
+    ]),
+  );
+  const figTable = table(['figure', 'value', 'target', 'met'], figs.map((x) => [x.figure, x.value, x.target, x.met ? 'yes' : 'NO']));
+  const colors: Record<Mode, string> = { 'dual-port': '#1b7f3b', 'single-port': '#1f5fbf', 'one-socket baseline': '#c0392b' };
+  const svg = lineChart(
+    'conv round-trip p99 under an ops flood',
+    'ops deliveries acknowledged per second (rightmost point: saturation)',
+    'conv chat.send round-trip p99 (ms, log scale)',
+    (Object.keys(colors) as Mode[]).map((mode) => ({
+      name: mode,
+      color: colors[mode],
+      points: rows.filter((r) => r.mode === mode).map((r) => ({ x: r.ops ? r.ops.ackedPerSec : 0, y: r.ackP99, label: r.flood === 'max' ? 'max' : undefined })),
+    })),
+  );
+  const md = [
+    '# End-to-end: conversation latency under an ops flood',
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, node ${m.node}, ${m.date}. Command: \`npm run bench:e2e\` (took ${Math.round((Date.now() - t0) / 1000)} s).`,
+    '',
+    'conv = a chat.send (sent open-loop every 5 ms, never waiting for answers) to its `res`; reply = to its final `chat` event. Measured from the moment the frame was handed to the socket.',
+    '',
+    phaseTable,
+    '',
+    `Request/response throughput (4 connections x 32 in flight, 3 s): lanegate ${echo.lanegate.perSec}/s, plain single-thread ws echo server ${echo.plainWs.perSec}/s.`,
+    '',
+    figTable,
+    '',
+  ].join('\n');
+  o.say(`\n${phaseTable}\n\n${figTable}`);
+  const files = [
+    writeResult('e2e.json', { machine: m, command: 'npm run bench:e2e', seconds: Math.round((Date.now() - t0) / 1000), probe: PROBE, rows, echo, figures: figs }),
+    writeResult('e2e.md', md),
+    writeResult('e2e.svg', svg),
+  ];
+  o.say(`\nwrote ${files.join(', ')} in ${Math.round((Date.now() - t0) / 1000)} s`);
+  return { rows, echo, figures: figs };
 }

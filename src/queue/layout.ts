@@ -44,3 +44,12 @@ export const RING_MAX_CAPACITY = 1 << 30;
 export const SIGNAL_BYTES = 256;
 export const SIGNAL_PARKED = 0;
 export const SIGNAL_SEQ = 1;
+
+// Conversation gate: shared by the conv worker (writer) and the ops worker
+// (reader) for admission control. The count and its idle signal sit on
+// separate lines.
+export const GATE_BYTES = 256;
+/** Conv requests written to the conv ring and not yet answered (conv worker's count). */
+export const GATE_CONV_INFLIGHT = 0;
+export const GATE_IDLE_PARKED = 32; // byte 128
+export const GATE_IDLE_SEQ = 33;

@@ -1,5 +1,8 @@
 import type { Signal } from './signal.js';
 
+/** Ops items between clock reads when a turn has a time budget. */
+const TIME_CHECK_EVERY = 8;
+
 /** Something the consumer can take work from: a ring with its handler, or a local queue. */
 export interface LaneSource {
   /** Handle up to `max` items; return how many were handled. */
@@ -11,6 +14,12 @@ export interface LaneSource {
 export interface PriorityOptions {
   /** Items handled per event-loop turn before yielding to timers and I/O. */
   maxPerTurn: number;
+  /**
+   * Milliseconds a turn may run before it yields, checked every few items:
+   * agent timers (a reply's next delta) and task results only run between
+   * turns, so a long ops backlog must not hold them.
+   */
+  turnBudgetMs?: number;
   /** Ops sources are taken only while this returns true (outbound backpressure). */
   opsOpen: () => boolean;
   /** Called when a handler throws; the loop keeps going. */
@@ -70,6 +79,8 @@ export class PriorityConsumer {
     this.#scheduled = false;
     if (!this.#running) return;
     let budget = this.#opt.maxPerTurn;
+    const deadline = this.#opt.turnBudgetMs === undefined ? Infinity : performance.now() + this.#opt.turnBudgetMs;
+    let sinceCheck = 0;
     while (budget > 0) {
       const conv = this.#takeConv(budget);
       if (conv > 0) {
@@ -78,6 +89,10 @@ export class PriorityConsumer {
       }
       if (!this.#opt.opsOpen() || !this.#takeOneOps()) break;
       budget -= 1;
+      if (++sinceCheck === TIME_CHECK_EVERY) {
+        sinceCheck = 0;
+        if (performance.now() >= deadline) budget = 0;
+      }
     }
     if (budget === 0) this.#schedule();
     else this.#park();

@@ -56,10 +56,10 @@ export class Signal {
 
   /**
    * Waiter: sleep without blocking the event loop until the sequence moves
-   * past `seen`. Resolves at once if it already has.
+   * past `seen` (or `timeoutMs` passes). Resolves at once if it already has.
    */
-  waitAsync(seen: number): Promise<unknown> {
-    const r = Atomics.waitAsync(this.#words, this.#seq, seen);
+  waitAsync(seen: number, timeoutMs?: number): Promise<unknown> {
+    const r = Atomics.waitAsync(this.#words, this.#seq, seen, timeoutMs);
     return r.async ? r.value : Promise.resolve(r.value);
   }
 

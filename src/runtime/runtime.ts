@@ -21,6 +21,8 @@ import type { TaskPool } from './tasks.js';
 
 /** Records handled per event-loop turn before the runtime yields to timers and I/O. */
 const MAX_PER_TURN = 256;
+/** ...or this many milliseconds, whichever comes first (a reply's deltas run between turns). */
+const TURN_BUDGET_MS = 1;
 
 export interface InboundRing {
   sab: SharedArrayBuffer;
@@ -109,6 +111,7 @@ export class Runtime {
     for (const ch of o.outbox.channels(Lane.OPS)) ch.onDrain = () => this.#consumer.kick();
     this.#consumer = new PriorityConsumer(Signal.over(o.doorbell), conv, ops, {
       maxPerTurn: MAX_PER_TURN,
+      turnBudgetMs: TURN_BUDGET_MS,
       opsOpen: () => this.#opsOpen(),
       onError: (e) => o.log.error({ err: e }, 'record handling failed'),
     });

@@ -17,10 +17,11 @@ export interface RunningGateway {
 /**
  * Starts `node dist/main.js` in its own process on free loopback ports
  * (port 0) and resolves once its banner names the ports: the gateway's
- * main thread never shares an event loop with the test's clients.
+ * main thread never shares an event loop with the test's clients. `argv`
+ * runs another server that prints the same banner (the benchmark baselines).
  */
-export function startGateway(env: Record<string, string> = {}, timeoutMs = 15_000): Promise<RunningGateway> {
-  const proc = spawn(process.execPath, [MAIN], {
+export function startGateway(env: Record<string, string> = {}, timeoutMs = 15_000, argv: string[] = [MAIN]): Promise<RunningGateway> {
+  const proc = spawn(process.execPath, argv, {
     env: { ...process.env, LANEGATE_CONV_PORT: '0', LANEGATE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
