@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 
 export interface Frame {
   type: string;
@@ -20,6 +20,8 @@ export interface ConnectOptions {
   maxProtocol?: number;
   /** Give up after this long (ms). */
   timeoutMs?: number;
+  /** ws client options: TLS trust (`ca`), `localAddress`, `headers` such as Origin. */
+  ws?: ClientOptions;
 }
 
 type Waiter = { match: (f: Frame) => boolean; resolve: (f: Frame) => void };
@@ -49,7 +51,7 @@ export class TestClient {
 
   /** Opens a socket and completes the handshake; rejects with the error frame on refusal. */
   static async connect(url: string, o: ConnectOptions = {}): Promise<TestClient> {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, o.ws);
     const c = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -72,8 +74,8 @@ export class TestClient {
   }
 
   /** Opens a socket and waits for the challenge only (for handshake tests). */
-  static async open(url: string): Promise<TestClient> {
-    const ws = new WebSocket(url);
+  static async open(url: string, wsOptions?: ClientOptions): Promise<TestClient> {
+    const ws = new WebSocket(url, wsOptions);
     const c = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
