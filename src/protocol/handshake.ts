@@ -4,7 +4,7 @@ import { Close, err, ErrorCode, PROTOCOL_VERSION, resErr, resOk } from './frames
 import type { ScopeName } from './methods.js';
 import { MAIN_AGENT_ID, MAIN_KEY, MAIN_SESSION_KEY } from './sessions.js';
 
-/** Pre-connect frames are capped at 64 KiB (OpenClaw MAX_PREAUTH_PAYLOAD_BYTES). */
+/** Pre-connect frames are capped at 64 KiB (OpenClaw MAX_PREAUTH_PAYLOAD_BYTES): the default of LANEGATE_PREAUTH_MAX_PAYLOAD. */
 export const MAX_PREAUTH_PAYLOAD_BYTES = 64 * 1024;
 
 export interface ClientInfo {

@@ -54,7 +54,14 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
   if (problem) return refuse(id, `invalid ${method} params: ${problem}`);
   if (method === 'ops.deliver') {
     const { payload, ...route } = params;
-    const body = `${JSON.stringify({ id, method, params: route })}\n${JSON.stringify(payload)}`;
+    let payloadJson: string;
+    try {
+      payloadJson = JSON.stringify(payload);
+    } catch {
+      // JSON.parse takes any depth, JSON.stringify recurses: a deeply nested payload overflows the stack.
+      return refuse(id, 'invalid ops.deliver params: payload is nested too deeply');
+    }
+    const body = `${JSON.stringify({ id, method, params: route })}\n${payloadJson}`;
     return { ok: true, id, method, spec, body, split: true };
   }
   return { ok: true, id, method, spec, body: raw, split: false };

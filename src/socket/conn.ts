@@ -55,10 +55,16 @@ export class Conn {
     return this.client !== null;
   }
 
-  /** Sends a whole text frame (string, or UTF-8 bytes sent as text). */
+  /**
+   * Sends a whole text frame (string, or UTF-8 bytes sent as text). Replies
+   * get twice the outbound cap before the client counts as slow: events
+   * beyond the cap are skipped (or close), so a subscriber that fell behind
+   * still has room for the answer to its `ops.subscribe {afterSeq}`, while a
+   * client that keeps asking without reading is still cut off.
+   */
   send(frame: string | Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.#out.maxBuffered) return this.#slow();
+    if (this.ws.bufferedAmount > 2 * this.#out.maxBuffered) return this.#slow();
     this.ws.send(frame, { binary: false });
   }
 

@@ -55,12 +55,16 @@ export class RawWs {
   /** Resolves when the TCP connection is gone. */
   readonly ended: Promise<void>;
   #buf: Buffer = Buffer.alloc(0);
+  #order = new WeakMap<ServerFrame, number>();
+  #n = 0;
   #onFrame: (() => void) | null = null;
 
   private constructor(socket: Socket) {
     this.socket = socket;
     this.ended = new Promise((r) => socket.once('close', () => r()));
     socket.on('error', () => {});
+    // Each input is a few small writes answered at once: Nagle would hold them for the server's delayed ACK.
+    socket.setNoDelay(true);
   }
 
   /**
@@ -104,8 +108,8 @@ export class RawWs {
     return !this.socket.destroyed && this.closeCode === null;
   }
 
-  send(f: FrameSpec): void {
-    if (this.socket.writable) this.socket.write(encodeFrame(f));
+  send(...frames: FrameSpec[]): void {
+    if (this.socket.writable) this.socket.write(frames.length === 1 ? encodeFrame(frames[0]!) : Buffer.concat(frames.map(encodeFrame)));
   }
 
   text(s: string | Buffer): void {
@@ -132,6 +136,21 @@ export class RawWs {
         this.socket.once('close', done);
       });
     }
+  }
+
+  /**
+   * Waits for the first frame matching `match`; takes it and every frame
+   * before it. `hit` is null when the connection ended first (then `before`
+   * holds whatever arrived).
+   */
+  async takeUntil(match: (f: ServerFrame) => boolean): Promise<{ before: ServerFrame[]; hit: ServerFrame | null }> {
+    const hit = await this.next(match);
+    if (hit === null) return { before: this.frames.splice(0), hit };
+    // next() removed the hit; frames that arrived before it are still first in line.
+    const i = this.#order.get(hit) ?? 0;
+    const before: ServerFrame[] = [];
+    while (this.frames.length > 0 && (this.#order.get(this.frames[0]!) ?? 0) < i) before.push(this.frames.shift()!);
+    return { before, hit };
   }
 
   /** Resolves with the server's close code once the connection is gone (null: cut without a close frame). */
@@ -167,7 +186,10 @@ export class RawWs {
         this.closeCode = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
         // Answer the close so the server ends the TCP connection at once.
         if (this.socket.writable) this.socket.end(encodeFrame({ opcode: Op.CLOSE, payload: f.payload.subarray(0, 2) }));
-      } else this.frames.push(f);
+      } else {
+        this.#order.set(f, this.#n++);
+        this.frames.push(f);
+      }
       this.#onFrame?.();
     }
   }
