@@ -5,7 +5,8 @@ import type { MethodSpec, ScopeName } from './methods.js';
 export type Admission =
   /** `split`: the body is routing JSON + "\n" + payload JSON (ops.deliver). */
   | { ok: true; id: string; method: string; spec: MethodSpec; body: Uint8Array | string; split: boolean }
-  | { ok: false; reply: string };
+  /** `forbidden`: refused for a missing scope (counted apart from malformed frames). */
+  | { ok: false; reply: string; forbidden?: boolean };
 
 /** Request ids longer than this are refused (they are echoed in every reply). */
 export const MAX_ID_LENGTH = 256;
@@ -46,7 +47,7 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
     return refuse(id, `unknown method: ${method.slice(0, 100)}`);
   }
   if (spec.scope !== null && !ctx.scopes.has(spec.scope)) {
-    return { ok: false, reply: resErr(id, err(ErrorCode.FORBIDDEN, `missing scope: ${spec.scope}`, { details: { code: 'MISSING_SCOPE', missingScope: spec.scope, requiredScopes: [spec.scope] } })) };
+    return { ok: false, forbidden: true, reply: resErr(id, err(ErrorCode.FORBIDDEN, `missing scope: ${spec.scope}`, { details: { code: 'MISSING_SCOPE', missingScope: spec.scope, requiredScopes: [spec.scope] } })) };
   }
   const params = frame.params === undefined ? {} : frame.params;
   if (!isObject(params)) return refuse(id, `invalid ${method} params: params must be an object`);

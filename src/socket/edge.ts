@@ -4,7 +4,10 @@ import type { Config, JwtConfig, Limits, PortLimits } from '../config.js';
 import type { Logger } from '../log.js';
 import type { AuthSettings } from '../protocol/auth.js';
 import { JwtVerifier } from '../protocol/jwt.js';
+import { Close, err, ErrorCode, resErr } from '../protocol/frames.js';
 import type { PortRole } from '../protocol/methods.js';
+import type { LaneId } from '../queue/records.js';
+import type { Conn } from './conn.js';
 import { ConnAdmission, ConnRate } from './limits.js';
 import { OriginPolicy } from './origin.js';
 import { EdgeCounters, type RefusalReason } from './refusals.js';
@@ -104,7 +107,26 @@ export class Edge {
     };
   }
 
-  connRate(now: number): ConnRate {
-    return new ConnRate(this.limits, now);
+  connRate(): ConnRate {
+    return new ConnRate(this.limits, performance.now());
+  }
+
+  /**
+   * Charges one frame to the connection's rate on `lane`. False when it is
+   * refused: the client was told (UNAVAILABLE, retryable, retryAfterMs) or,
+   * deep in debt, closed with 1008.
+   */
+  meter(conn: Conn, lane: LaneId, id: string): boolean {
+    const r = conn.rate!.take(lane, performance.now());
+    if (r.ok) return true;
+    if (r.cut) {
+      this.count('rate-closed', { conn: conn.id });
+      conn.close(Close.POLICY_VIOLATION, 'rate limit exceeded');
+      return false;
+    }
+    this.count('rate-limited', { conn: conn.id });
+    const error = err(ErrorCode.UNAVAILABLE, 'rate limit exceeded: slow down', { retryable: true, retryAfterMs: r.retryAfterMs, details: { code: 'RATE_LIMITED' } });
+    conn.send(resErr(id, error));
+    return false;
   }
 }

@@ -158,7 +158,7 @@ export class SocketServer {
     // No frame has been read yet (ws reads on a later 'data' event), so the cap holds from the first byte.
     setFrameLimit(ws, this.#edge.limits.preauthMaxPayload);
     const conn = new Conn(this.#nextId++, ws, req.socket.remoteAddress ?? '', this.#out);
-    conn.rate = this.#edge.connRate(performance.now());
+    conn.rate = this.#edge.connRate();
     this.#conns.set(conn.id, conn);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       try {
@@ -177,7 +177,8 @@ export class SocketServer {
     });
     ws.on('error', (e: Error & { code?: string }) => {
       // ws closes the socket itself (1009 too big, 1007 bad UTF-8, 1002 bad framing).
-      this.#count(reasonOfWsError(e.code), { conn: conn.id, code: e.code, msg: e.message });
+      const reason = reasonOfWsError(e.code);
+      this.#count(reason === 'too-large' && !conn.authenticated ? 'preauth-too-large' : reason, { conn: conn.id, code: e.code, msg: e.message });
     });
     ws.on('pong', () => {
       conn.alive = true;
@@ -212,29 +213,14 @@ export class SocketServer {
         });
     // Every frame pays into the rate of its lane: refused frames too, or garbage would be free.
     const paidLane = a?.ok ? (a.spec.lane === 'conv' ? Lane.CONV : Lane.OPS) : portLane(this.#init.role);
-    const r = conn.rate!.take(paidLane, performance.now());
-    if (!r.ok) {
-      if (r.cut) {
-        this.#count('rate-closed', { conn: conn.id });
-        conn.close(Close.POLICY_VIOLATION, 'rate limit exceeded');
-        return;
-      }
-      this.#count('rate-limited', { conn: conn.id });
-      conn.send(
-        resErr(
-          a?.ok ? a.id : 'invalid',
-          err(ErrorCode.UNAVAILABLE, 'rate limit exceeded: slow down', { retryable: true, retryAfterMs: r.retryAfterMs, details: { code: 'RATE_LIMITED' } }),
-        ),
-      );
-      return;
-    }
+    if (!this.#edge.meter(conn, paidLane, a?.ok ? a.id : 'invalid')) return;
     if (a === null) {
       this.#count('binary-frame');
       conn.send(resErr('invalid', err(ErrorCode.INVALID_REQUEST, 'invalid frame: binary frames are not supported; send JSON text frames')));
       return;
     }
     if (!a.ok) {
-      this.#count(a.reply.includes('"code":"FORBIDDEN"') ? 'forbidden' : 'invalid-request');
+      this.#count(a.forbidden ? 'forbidden' : 'invalid-request');
       conn.send(a.reply);
       return;
     }

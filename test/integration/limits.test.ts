@@ -61,7 +61,7 @@ describe('pre-auth frame cap, handshake timeout', () => {
     // After connect the port's own limit applies again: a 200 KB frame is answered.
     const big = await observer.request('chat.history', { sessionKey: KEY, limit: 1, pad: 'x'.repeat(200_000) });
     assert.equal(big.ok, true);
-    assert.ok((await refusals(observer))['too-large']! >= 1);
+    assert.ok((await refusals(observer))['preauth-too-large']! >= 1);
     await stillServing(observer, 'preauth');
   });
 
