@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
@@ -302,7 +302,12 @@ function tls(env: Env): Config['tls'] {
   if (!cert) throw new ConfigError('LANEGATE_TLS_CERT', '', 'required when LANEGATE_TLS_KEY is set');
   if (!key) throw new ConfigError('LANEGATE_TLS_KEY', '', 'required when LANEGATE_TLS_CERT is set');
   try {
-    // Fails on an unreadable certificate, an unreadable key, or a key that does not match.
+    new X509Certificate(cert[1]);
+  } catch {
+    throw new ConfigError('LANEGATE_TLS_CERT', cert[0], 'the path of a PEM certificate (chain)');
+  }
+  try {
+    // Fails on an unreadable key, or a key that does not match the certificate.
     createSecureContext({ cert: cert[1], key: key[1] });
   } catch {
     throw new ConfigError('LANEGATE_TLS_KEY', key[0], 'the path of a PEM private key (unencrypted) matching the certificate in LANEGATE_TLS_CERT');

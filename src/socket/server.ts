@@ -261,12 +261,16 @@ export class SocketServer {
     if (!(c instanceof Promise)) return this.#finishHandshake(conn, c);
     // JWT verification is asynchronous: hold what else arrives, then go on in order.
     conn.held = [];
-    void c.then((outcome) => {
+    c.then((outcome) => {
       const held = conn.held ?? [];
       conn.held = null;
       if (conn.ws.readyState !== conn.ws.OPEN) return;
       this.#finishHandshake(conn, outcome);
       for (const f of held) if (conn.ws.readyState === conn.ws.OPEN) this.#onMessage(conn, f.data, f.isBinary);
+    }).catch((e: unknown) => {
+      // Off the 'message' handler's try/catch: a failure here must not become an unhandled rejection.
+      this.#log.error({ err: e, conn: conn.id }, 'handshake failed');
+      conn.close(Close.INTERNAL, 'internal error');
     });
   }
 

@@ -154,7 +154,8 @@ describe('HS256 secret next to the shared token', () => {
     await gw.stop();
     const out = gw.stdout() + gw.stderr();
     assert.match(out, /"level":20/, 'debug lines were written');
-    assert.match(out, /"reason":"auth"/, 'refusals were logged');
+    assert.match(out, /"reason":"auth"/, 'each refusal was logged (debug)');
+    assert.match(out, /"refusals":\{[^}]*"auth":\d+[^}]*\},"msg":"refusals by reason \(totals\)"/, 'the totals by reason were logged');
     for (const s of [TOKEN, SECRET, ...issued]) assert.ok(!out.includes(s), `secret ${s.slice(0, 12)}... not in the output`);
     // The signature part alone is secret-derived as well.
     for (const t of issued) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,7 +88,11 @@ test('TLS needs a matching certificate and key', () => {
   const key = file('k1.pem', k1);
   refused({ LANEGATE_TLS_KEY: key }, 'LANEGATE_TLS_CERT');
   refused({ LANEGATE_TLS_CERT: file('c.pem', 'not a cert') }, 'LANEGATE_TLS_KEY');
-  refused({ LANEGATE_TLS_CERT: file('c2.pem', 'not a cert'), LANEGATE_TLS_KEY: key }, 'LANEGATE_TLS_KEY', k1.split('\n')[1]);
+  refused({ LANEGATE_TLS_CERT: file('c2.pem', 'not a cert'), LANEGATE_TLS_KEY: key }, 'LANEGATE_TLS_CERT', k1.split('\n')[1]);
+  // A real certificate with somebody else's key.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=t', '-keyout', join(dir, 'own.pem'), '-out', join(dir, 'real.pem')], { stdio: 'ignore' });
+  refused({ LANEGATE_TLS_CERT: join(dir, 'real.pem'), LANEGATE_TLS_KEY: key }, 'LANEGATE_TLS_KEY', k1.split('\n')[1]);
+  assert.ok(loadConfig({ LANEGATE_TLS_CERT: join(dir, 'real.pem'), LANEGATE_TLS_KEY: join(dir, 'own.pem') }).tls);
 });
 
 test('limits: each bad value names its variable', () => {
