@@ -14,7 +14,10 @@ import { Signal } from './queue/signal.js';
 import { Outbox, type ConnKey, type WorkerOut } from './runtime/outbox.js';
 import { Runtime, type InboundRing } from './runtime/runtime.js';
 import { TaskPool } from './runtime/tasks.js';
+import { securityInit } from './socket/edge.js';
 import type { MainToWorker, SocketWorkerInit, WorkerToMain } from './socket/messages.js';
+import { EdgeCounters } from './socket/refusals.js';
+import { schemes } from './socket/tls.js';
 
 // typed-emitter is a CommonJS types package: from ESM its default export is the module.
 type TypedEmitter<T extends TypedEmitterModule.EventMap> = TypedEmitterModule.default<T>;
@@ -102,6 +105,11 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       inbound.push({ sab: opsRing, worker: 1, lane: Lane.OPS, name: 'ops' });
     }
 
+    // Refusal counters per port, written by its worker, read here for `status`.
+    const convEdge = EdgeCounters.storage();
+    const opsEdge = single ? null : EdgeCounters.storage();
+    const scheme = schemes(c.tls !== null);
+
     const agent = await loadAgent(c.agent, { openai: c.openai });
     this.#tasks = new TaskPool(c.taskThreads);
     this.#runtime = new Runtime({
@@ -114,6 +122,10 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       log: this.#log,
       startedAt,
       version: VERSION,
+      edge: () => ({
+        conv: new EdgeCounters(convEdge).snapshot(),
+        ...(opsEdge ? { ops: new EdgeCounters(opsEdge).snapshot() } : {}),
+      }),
       hooks: {
         connection: (key, lane, open, client) => this.emit('connection', { key, lane: laneName(lane), open, client }),
         ops: (seq, lane, sessionKey, kind) => this.emit('ops', { seq, lane, sessionKey, kind }),
@@ -148,8 +160,9 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
           opsRing,
           outDoorbell: opsOutBell!,
           outRings: [opsOut!],
+          security: securityInit(c, opsEdge!, c.convPort === 0 ? null : c.convPort),
         });
-        opsUrl = `ws://${urlHost(c.host)}:${ops.port}`;
+        opsUrl = `${scheme.ws}://${urlHost(c.host)}:${ops.port}`;
       }
       const conv = await this.#startWorker({
         ...base,
@@ -162,13 +175,15 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
         opsRing: single ? opsRing : null,
         outDoorbell: convOutBell,
         outRings: convOpsOut ? [convOut, convOpsOut] : [convOut],
+        security: securityInit(c, convEdge, c.convPort === 0 ? null : c.convPort),
       });
+      for (const w of this.#workers) w.worker.postMessage({ type: 'webchat-port', port: conv.port } satisfies MainToWorker);
       for (const w of this.#workers) w.worker.postMessage({ type: 'readiness', ready: true } satisfies MainToWorker);
-      const convUrl = `ws://${urlHost(c.host)}:${conv.port}`;
+      const convUrl = `${scheme.ws}://${urlHost(c.host)}:${conv.port}`;
       return {
         convUrl,
         opsUrl,
-        webchatUrl: `http://${urlHost(c.host)}:${conv.port}/`,
+        webchatUrl: `${scheme.http}://${urlHost(c.host)}:${conv.port}/`,
         convPort: conv.port,
         opsPort: opsUrl === null ? null : this.#workers.find((w) => w.role === 'ops')!.port,
         rings: { conv: c.convRingBytes, ops: c.opsRingBytes, out: c.outRingBytes },

@@ -37,6 +37,7 @@ const server = new SocketServer(init, log, {
 
 parentPort!.on('message', (m: MainToWorker) => {
   if (m.type === 'readiness') server.setReady(m.ready);
+  else if (m.type === 'webchat-port') server.webchatPort = m.port;
   else if (m.type === 'stop') {
     void server.stop(m.reason, m.restartExpectedMs).then(() => {
       post({ type: 'stopped', role: init.role });

@@ -1,10 +1,10 @@
-import { authenticate, type AuthSettings } from './auth.js';
+import { authenticate, type AuthResult, type AuthSettings } from './auth.js';
 import { isObject } from './check.js';
 import { Close, err, ErrorCode, PROTOCOL_VERSION, resErr, resOk } from './frames.js';
 import type { ScopeName } from './methods.js';
 import { MAIN_AGENT_ID, MAIN_KEY, MAIN_SESSION_KEY } from './sessions.js';
 
-/** Pre-connect frames are capped at 64 KiB (OpenClaw MAX_PREAUTH_PAYLOAD_BYTES). */
+/** Pre-connect frames are capped at 64 KiB (OpenClaw MAX_PREAUTH_PAYLOAD_BYTES): the default of LANEGATE_PREAUTH_MAX_PAYLOAD. */
 export const MAX_PREAUTH_PAYLOAD_BYTES = 64 * 1024;
 
 export interface ClientInfo {
@@ -28,7 +28,7 @@ export interface HelloContext {
 }
 
 export type ConnectOutcome =
-  | { ok: true; id: string; client: ClientInfo; role: string; scopes: ScopeName[] }
+  | { ok: true; id: string; client: ClientInfo; role: string; scopes: ScopeName[]; /** JWT expiry, ms since the epoch. */ expiresAt?: number }
   | { ok: false; frame: string | null; close: number; reason: string };
 
 function fail(id: string | null, code: number, reason: string, message: string, details?: unknown): ConnectOutcome {
@@ -39,9 +39,10 @@ function fail(id: string | null, code: number, reason: string, message: string, 
 /**
  * Checks the first client frame. Anything but a valid `connect` request
  * closes the socket: 1008 for a wrong first frame or failed auth, 1002 for a
- * protocol version this gateway does not speak.
+ * protocol version this gateway does not speak. A promise exactly when the
+ * credential is a JWT (verification is asynchronous).
  */
-export function checkConnect(frame: unknown, auth: AuthSettings): ConnectOutcome {
+export function checkConnect(frame: unknown, auth: AuthSettings): ConnectOutcome | Promise<ConnectOutcome> {
   if (!isObject(frame) || frame.type !== 'req' || typeof frame.id !== 'string' || frame.id === '') {
     return fail(null, Close.POLICY_VIOLATION, 'first frame must be a connect request', '');
   }
@@ -71,7 +72,20 @@ export function checkConnect(frame: unknown, auth: AuthSettings): ConnectOutcome
       return fail(id, Close.POLICY_VIOLATION, 'invalid connect params', `invalid connect params: client.${k} must be a non-empty string`);
     }
   }
+  const client: ClientInfo = {
+    id: c.id as string,
+    version: c.version as string,
+    platform: c.platform as string,
+    mode: c.mode as string,
+  };
+  if (typeof c.displayName === 'string') client.displayName = c.displayName;
+  if (typeof c.instanceId === 'string') client.instanceId = c.instanceId;
+  const role = typeof p.role === 'string' && p.role !== '' ? p.role : 'operator';
   const a = authenticate(auth, p.auth, p.scopes);
+  return a instanceof Promise ? a.then((r) => outcome(id, client, role, r)) : outcome(id, client, role, a);
+}
+
+function outcome(id: string, client: ClientInfo, role: string, a: AuthResult): ConnectOutcome {
   if (!a.ok) {
     const frame = resErr(
       id,
@@ -86,16 +100,7 @@ export function checkConnect(frame: unknown, auth: AuthSettings): ConnectOutcome
     );
     return { ok: false, frame, close: Close.POLICY_VIOLATION, reason: a.message.slice(0, 120) };
   }
-  const client: ClientInfo = {
-    id: c.id as string,
-    version: c.version as string,
-    platform: c.platform as string,
-    mode: c.mode as string,
-  };
-  if (typeof c.displayName === 'string') client.displayName = c.displayName;
-  if (typeof c.instanceId === 'string') client.instanceId = c.instanceId;
-  const role = typeof p.role === 'string' && p.role !== '' ? p.role : 'operator';
-  return { ok: true, id, client, role, scopes: a.scopes };
+  return a.expiresAt === undefined ? { ok: true, id, client, role, scopes: a.scopes } : { ok: true, id, client, role, scopes: a.scopes, expiresAt: a.expiresAt };
 }
 
 export function helloOk(reqId: string, ctx: HelloContext, role: string, scopes: ScopeName[]): string {

@@ -5,7 +5,8 @@ import { hasScope, type MethodSpec, type ScopeName } from './methods.js';
 export type Admission =
   /** `split`: the body is routing JSON + "\n" + payload JSON (ops.deliver). */
   | { ok: true; id: string; method: string; spec: MethodSpec; body: Uint8Array | string; split: boolean }
-  | { ok: false; reply: string };
+  /** `forbidden`: refused for a missing scope (counted apart from malformed frames). */
+  | { ok: false; reply: string; forbidden?: boolean };
 
 /** Request ids longer than this are refused (they are echoed in every reply). */
 export const MAX_ID_LENGTH = 256;
@@ -46,7 +47,7 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
     return refuse(id, `unknown method: ${method.slice(0, 100)}`);
   }
   if (spec.scope !== null && !hasScope(ctx.scopes, spec.scope)) {
-    return { ok: false, reply: resErr(id, err(ErrorCode.FORBIDDEN, `missing scope: ${spec.scope}`, { details: { code: 'MISSING_SCOPE', missingScope: spec.scope, requiredScopes: [spec.scope] } })) };
+    return { ok: false, forbidden: true, reply: resErr(id, err(ErrorCode.FORBIDDEN, `missing scope: ${spec.scope}`, { details: { code: 'MISSING_SCOPE', missingScope: spec.scope, requiredScopes: [spec.scope] } })) };
   }
   // Lenient like the clients need: the TUI sends `status` with no params at all.
   const params = frame.params === undefined || frame.params === null ? {} : frame.params;
@@ -55,7 +56,14 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
   if (problem) return refuse(id, `invalid ${method} params: ${problem}`);
   if (method === 'ops.deliver') {
     const { payload, ...route } = params;
-    const body = `${JSON.stringify({ id, method, params: route })}\n${JSON.stringify(payload)}`;
+    let payloadJson: string;
+    try {
+      payloadJson = JSON.stringify(payload);
+    } catch {
+      // JSON.parse takes any depth, JSON.stringify recurses: a deeply nested payload overflows the stack.
+      return refuse(id, 'invalid ops.deliver params: payload is nested too deeply');
+    }
+    const body = `${JSON.stringify({ id, method, params: route })}\n${payloadJson}`;
     return { ok: true, id, method, spec, body, split: true };
   }
   return { ok: true, id, method, spec, body: raw, split: false };

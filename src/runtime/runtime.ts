@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   hooks: RuntimeHooks;
   startedAt: number;
   version: string;
+  /** Per-port connection and refusal counters from the socket workers (for `status`). */
+  edge?: () => Record<string, unknown>;
 }
 
 interface ConnState {
@@ -145,6 +147,7 @@ export class Runtime {
       requests: this.requests,
       ops: { headSeq: this.#hub.headSeq, firstSeq: this.#hub.firstSeq, subscribers: this.#hub.subscriberCount, delivered: this.#hub.delivered },
       tasks: { completed: this.#o.tasks.completed, queued: this.#o.tasks.queued },
+      edge: this.#o.edge?.(),
     });
   }
 

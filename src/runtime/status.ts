@@ -50,6 +50,8 @@ export interface StatusInput {
   requests: number;
   ops: Record<string, number>;
   tasks: Record<string, number>;
+  /** Per port: open connections and refusals by reason (src/socket/refusals.ts). */
+  edge?: Record<string, unknown>;
 }
 
 /** `status`: the OpenClaw fields the TUI reads, plus a `lanegate` block with the runtime's own figures. */
@@ -86,6 +88,7 @@ export function describeStatus(s: StatusInput): Record<string, unknown> {
       },
       ops: s.ops,
       tasks: s.tasks,
+      ...(s.edge ? { edge: s.edge } : {}),
     },
   };
 }

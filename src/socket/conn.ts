@@ -1,6 +1,24 @@
 import type { WebSocket } from 'ws';
+import { Close } from '../protocol/frames.js';
 import type { ClientInfo } from '../protocol/handshake.js';
 import type { ScopeName } from '../protocol/methods.js';
+import type { ConnRate } from './limits.js';
+
+/** Event frames that may be skipped for a consumer that cannot keep up (their prefix as sent by the runtime). */
+const SKIPPABLE = [Buffer.from('{"type":"event","event":"ops",'), Buffer.from('{"type":"event","event":"tick",')];
+const skippable = (open: Buffer): boolean => SKIPPABLE.some((p) => open.length >= p.length && open.compare(p, 0, p.length, 0, p.length) === 0);
+
+/** What a connection does when its client reads slower than it is sent to. */
+export interface OutPolicy {
+  /** Bytes queued in ws (not yet taken by the kernel) beyond which the client is slow. */
+  maxBuffered: number;
+  /** An ops/tick event was skipped (its frame seq is used up, so the client sees the gap). */
+  onSkip(conn: Conn): void;
+  /** A frame that cannot be skipped met a full buffer: the connection is being closed. */
+  onSlow(conn: Conn): void;
+}
+
+const UNLIMITED: OutPolicy = { maxBuffered: Infinity, onSkip: () => {}, onSlow: () => {} };
 
 /** Per-connection state, owned by the socket worker that accepted it. */
 export class Conn {
@@ -17,26 +35,55 @@ export class Conn {
   /** Answered the last ping. */
   alive = true;
   handshakeTimer: NodeJS.Timeout | null = null;
+  /** Closes the connection when its JWT expires. */
+  expiryTimer: NodeJS.Timeout | null = null;
+  /** Frames received while a JWT is being verified, handled after it (null: not verifying). */
+  held: { data: Buffer; isBinary: boolean }[] | null = null;
+  rate: ConnRate | null = null;
+  /** Ops/tick events skipped because the client could not keep up. */
+  skipped = 0;
+  readonly #out: OutPolicy;
 
-  constructor(id: number, ws: WebSocket, remote: string) {
+  constructor(id: number, ws: WebSocket, remote: string, out: OutPolicy = UNLIMITED) {
     this.id = id;
     this.ws = ws;
     this.remote = remote;
+    this.#out = out;
   }
 
   get authenticated(): boolean {
     return this.client !== null;
   }
 
-  /** Sends a whole text frame (string, or UTF-8 bytes sent as text). */
+  /**
+   * Sends a whole text frame (string, or UTF-8 bytes sent as text). Replies
+   * get twice the outbound cap before the client counts as slow: events
+   * beyond the cap are skipped (or close), so a subscriber that fell behind
+   * still has room for the answer to its `ops.subscribe {afterSeq}`, while a
+   * client that keeps asking without reading is still cut off.
+   */
   send(frame: string | Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > 2 * this.#out.maxBuffered) return this.#slow();
     this.ws.send(frame, { binary: false });
   }
 
-  /** Sends an event frame that lacks its seq: appends this connection's counter. */
+  /**
+   * Sends an event frame that lacks its seq: appends this connection's
+   * counter. Over the outbound cap, an ops or tick event is skipped but
+   * still uses up its seq, so the client sees a gap in the frame seq and
+   * can resume from the ops log with `ops.subscribe {afterSeq}`; any other
+   * event closes the connection (a chat stream has no such resume).
+   */
   sendEvent(open: Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.#out.maxBuffered) {
+      if (!skippable(open)) return this.#slow();
+      this.eventSeq++;
+      this.skipped++;
+      this.#out.onSkip(this);
+      return;
+    }
     const tail = Buffer.from(`,"seq":${this.eventSeq++}}`);
     this.ws.send(Buffer.concat([open, tail]), { binary: false });
   }
@@ -44,6 +91,16 @@ export class Conn {
   close(code: number, reason: string): void {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason.slice(0, 120));
+  }
+
+  // The close frame queues behind what is buffered; nothing more is queued
+  // after it (readyState is CLOSING), and ws cuts the socket if the client
+  // never answers the close, so the buffer stays bounded.
+  #slow(): void {
+    this.#out.onSlow(this);
+    this.close(Close.POLICY_VIOLATION, 'slow consumer');
   }
 }

@@ -4,6 +4,7 @@
 
 import type { LogLevel } from '../config.js';
 import type { PortRole } from '../protocol/methods.js';
+import type { SecurityInit } from './edge.js';
 
 export interface SocketWorkerInit {
   role: PortRole;
@@ -30,6 +31,8 @@ export interface SocketWorkerInit {
   outDoorbell: SharedArrayBuffer;
   /** Outbound rings this worker consumes, conversation first. */
   outRings: SharedArrayBuffer[];
+  /** Auth, origin, TLS and limits of this port (src/socket/edge.ts). */
+  security: SecurityInit;
 }
 
 export type WorkerToMain =
@@ -39,4 +42,6 @@ export type WorkerToMain =
 
 export type MainToWorker =
   | { type: 'stop'; reason: string; restartExpectedMs?: number }
-  | { type: 'readiness'; ready: boolean };
+  | { type: 'readiness'; ready: boolean }
+  /** The conv port once it listens: the webchat's origin, allowed on the ops port too. */
+  | { type: 'webchat-port'; port: number };

@@ -1,22 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { Close, err, ErrorCode, eventFrame, eventOpen, resErr } from '../protocol/frames.js';
-import { checkConnect, helloOk, MAX_PREAUTH_PAYLOAD_BYTES } from '../protocol/handshake.js';
+import { checkConnect, helloOk, type ConnectOutcome } from '../protocol/handshake.js';
 import { eventsFor, methodsFor, type MethodSpec } from '../protocol/methods.js';
 import { admit } from '../protocol/request.js';
 import { Lane } from '../queue/records.js';
 import { Signal } from '../queue/signal.js';
-import { Conn } from './conn.js';
+import { Conn, type OutPolicy } from './conn.js';
+import { Edge } from './edge.js';
 import { handleHttp, type HttpContext } from './http.js';
 import { Inbound } from './inbound.js';
+import { portLane, setFrameLimit } from './limits.js';
 import type { SocketWorkerInit } from './messages.js';
 import { Outbound } from './outbound.js';
+import { logRefusalSummaries, reasonOfWsError, type RefusalReason } from './refusals.js';
+import { createPortServer } from './tls.js';
 
-/** Most bytes a connection may have queued for sending (advertised in hello-ok). */
-export const MAX_BUFFERED_BYTES = 50 * 1024 * 1024;
+/** Frames a client may send while its JWT is being verified (more closes it: clients wait for hello-ok). */
+const MAX_HELD_FRAMES = 16;
+/** How often refusal totals are logged when they changed. */
+const REFUSAL_LOG_MS = 10_000;
+/** setTimeout's largest delay; a JWT expiring later is re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One gateway port: HTTP plus the WebSocket server, the handshake, frame
@@ -39,7 +47,9 @@ export class SocketServer {
   #ready = false;
   #tick: NodeJS.Timeout | null = null;
   #stopping = false;
-  readonly rejected = new Map<string, number>();
+  readonly #edge: Edge;
+  readonly #out: OutPolicy;
+  readonly #summaries: { stop(): void };
 
   constructor(init: SocketWorkerInit, log: Logger, http: Omit<HttpContext, 'ready'>) {
     this.#init = init;
@@ -55,19 +65,40 @@ export class SocketServer {
       (lane, paused) => log.debug({ lane: lane === Lane.CONV ? 'conv' : 'ops', paused }, 'inbound ring has room: resuming senders'),
     );
     this.#outbound = new Outbound(init.outRings, Signal.over(init.outDoorbell), this.#conns);
+    this.#edge = new Edge(init.security, init.role, { token: init.token, password: init.password }, init.host, log);
+    this.#out = {
+      maxBuffered: this.#edge.port.maxBufferedBytes,
+      onSkip: () => this.#count('events-skipped'),
+      onSlow: (conn) => {
+        this.#count('slow-consumer');
+        log.warn({ conn: conn.id, bufferedBytes: conn.ws.bufferedAmount }, 'slow consumer: closing');
+      },
+    };
+    this.#summaries = logRefusalSummaries(this.#edge.counters, log, REFUSAL_LOG_MS);
     this.#httpCtx = { ...http, ready: () => this.#ready };
-    this.#http = createServer((req, res) => handleHttp(req, res, this.#httpCtx));
+    this.#http = createPortServer(init.security.tls, init.handshakeTimeoutMs, (req, res) => handleHttp(req, res, this.#httpCtx));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: init.maxPayload, perMessageDeflate: false, clientTracking: false });
     this.#http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       if (this.#stopping) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
         return;
       }
+      const release = this.#edge.admitUpgrade(req, socket);
+      if (!release) return;
+      // The slot is freed when the TCP socket closes, also when ws refuses the upgrade itself.
+      socket.once('close', release);
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req));
     });
     this.#http.on('clientError', (_e, socket: Socket) => {
+      this.#count('http-bad-request');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     });
+    this.#http.on('tlsClientError', (e: Error & { code?: string }) => this.#count('tls', { code: e.code }));
+  }
+
+  /** The conv port (the webchat's origin), once the conv worker listens. */
+  set webchatPort(port: number) {
+    this.#edge.webchatPort = port;
   }
 
   listen(): Promise<number> {
@@ -98,6 +129,7 @@ export class SocketServer {
   /** Stop accepting, tell every client, close with 1012, send what is queued. */
   async stop(reason: string, restartExpectedMs?: number): Promise<void> {
     this.#stopping = true;
+    this.#summaries.stop();
     if (this.#tick) clearInterval(this.#tick);
     this.#http.close();
     this.#outbound.flush();
@@ -118,12 +150,15 @@ export class SocketServer {
     this.#http.closeAllConnections();
   }
 
-  #count(reason: string): void {
-    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  #count(reason: RefusalReason, detail?: Record<string, unknown>): void {
+    this.#edge.count(reason, detail);
   }
 
   #onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const conn = new Conn(this.#nextId++, ws, req.socket.remoteAddress ?? '');
+    // No frame has been read yet (ws reads on a later 'data' event), so the cap holds from the first byte.
+    setFrameLimit(ws, this.#edge.limits.preauthMaxPayload);
+    const conn = new Conn(this.#nextId++, ws, req.socket.remoteAddress ?? '', this.#out);
+    conn.rate = this.#edge.connRate();
     this.#conns.set(conn.id, conn);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       try {
@@ -137,12 +172,13 @@ export class SocketServer {
     ws.on('close', () => {
       this.#conns.delete(conn.id);
       if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
+      if (conn.expiryTimer) clearTimeout(conn.expiryTimer);
       this.#inbound.closed(conn);
     });
     ws.on('error', (e: Error & { code?: string }) => {
       // ws closes the socket itself (1009 too big, 1007 bad UTF-8, 1002 bad framing).
-      this.#count(e.code ?? 'socket-error');
-      this.#log.debug({ conn: conn.id, code: e.code, msg: e.message }, 'websocket error');
+      const reason = reasonOfWsError(e.code);
+      this.#count(reason === 'too-large' && !conn.authenticated ? 'preauth-too-large' : reason, { conn: conn.id, code: e.code, msg: e.message });
     });
     ws.on('pong', () => {
       conn.alive = true;
@@ -155,19 +191,36 @@ export class SocketServer {
   }
 
   #onMessage(conn: Conn, data: Buffer, isBinary: boolean): void {
+    // Closing (refused, cut, slow): what the client still sends is not read.
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (conn.held) {
+      // A JWT is being verified: keep the frames in order for afterwards.
+      if (conn.held.length >= MAX_HELD_FRAMES) {
+        this.#count('handshake-flood', { conn: conn.id });
+        conn.close(Close.POLICY_VIOLATION, 'too many frames before hello-ok');
+        return;
+      }
+      conn.held.push({ data, isBinary });
+      return;
+    }
     if (!conn.authenticated) return this.#onHandshake(conn, data, isBinary);
-    if (isBinary) {
+    const a = isBinary
+      ? null
+      : admit(data, {
+          methods: this.#methods,
+          scopes: conn.scopes,
+          opsUrl: this.#init.role === 'conv' ? this.#init.opsUrl : null,
+        });
+    // Every frame pays into the rate of its lane: refused frames too, or garbage would be free.
+    const paidLane = a?.ok ? (a.spec.lane === 'conv' ? Lane.CONV : Lane.OPS) : portLane(this.#init.role);
+    if (!this.#edge.meter(conn, paidLane, a?.ok ? a.id : 'invalid')) return;
+    if (a === null) {
       this.#count('binary-frame');
       conn.send(resErr('invalid', err(ErrorCode.INVALID_REQUEST, 'invalid frame: binary frames are not supported; send JSON text frames')));
       return;
     }
-    const a = admit(data, {
-      methods: this.#methods,
-      scopes: conn.scopes,
-      opsUrl: this.#init.role === 'conv' ? this.#init.opsUrl : null,
-    });
     if (!a.ok) {
-      this.#count('invalid-request');
+      this.#count(a.forbidden ? 'forbidden' : 'invalid-request');
       conn.send(a.reply);
       return;
     }
@@ -190,9 +243,10 @@ export class SocketServer {
   }
 
   #onHandshake(conn: Conn, data: Buffer, isBinary: boolean): void {
-    if (data.byteLength > MAX_PREAUTH_PAYLOAD_BYTES) {
+    // Normally ws already refused it (setFrameLimit); this covers a ws without that internal.
+    if (data.byteLength > this.#edge.limits.preauthMaxPayload) {
       this.#count('preauth-too-large');
-      conn.close(Close.TOO_BIG, 'pre-connect frame exceeds 64 KiB');
+      conn.close(Close.TOO_BIG, 'pre-connect frame exceeds the pre-auth limit');
       return;
     }
     let frame: unknown = null;
@@ -203,15 +257,38 @@ export class SocketServer {
         frame = null;
       }
     }
-    const c = checkConnect(frame, { token: this.#init.token, password: this.#init.password });
+    const c = checkConnect(frame, this.#edge.auth);
+    if (!(c instanceof Promise)) return this.#finishHandshake(conn, c);
+    // JWT verification is asynchronous: hold what else arrives, then go on in order.
+    conn.held = [];
+    c.then((outcome) => {
+      const held = conn.held ?? [];
+      conn.held = null;
+      if (conn.ws.readyState !== conn.ws.OPEN) return;
+      this.#finishHandshake(conn, outcome);
+      for (const f of held) if (conn.ws.readyState === conn.ws.OPEN) this.#onMessage(conn, f.data, f.isBinary);
+    }).catch((e: unknown) => {
+      // Off the 'message' handler's try/catch: a failure here must not become an unhandled rejection.
+      this.#log.error({ err: e, conn: conn.id }, 'handshake failed');
+      conn.close(Close.INTERNAL, 'internal error');
+    });
+  }
+
+  #finishHandshake(conn: Conn, c: ConnectOutcome): void {
     if (!c.ok) {
-      this.#count(c.close === Close.PROTOCOL_ERROR ? 'protocol-mismatch' : c.reason.startsWith('unauthorized') ? 'auth' : 'bad-handshake');
+      this.#count(c.close === Close.PROTOCOL_ERROR ? 'protocol-mismatch' : c.reason.startsWith('unauthorized') ? 'auth' : 'bad-handshake', {
+        conn: conn.id,
+        remote: conn.remote,
+        why: c.reason,
+      });
       if (c.frame) conn.send(c.frame);
       conn.close(c.close, c.reason);
       return;
     }
     if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
     conn.handshakeTimer = null;
+    setFrameLimit(conn.ws, this.#init.maxPayload);
+    if (c.expiresAt !== undefined) this.#armExpiry(conn, c.expiresAt);
     conn.client = c.client;
     conn.role = c.role;
     conn.scopes = new Set(c.scopes);
@@ -225,7 +302,7 @@ export class SocketServer {
           methods: this.#methodNames,
           events: this.#events,
           maxPayload,
-          maxBufferedBytes: MAX_BUFFERED_BYTES,
+          maxBufferedBytes: this.#edge.port.maxBufferedBytes,
           tickIntervalMs: this.#init.tickIntervalMs,
           uptimeMs: Date.now() - this.#init.startedAt,
         },
@@ -234,6 +311,19 @@ export class SocketServer {
       ),
     );
     this.#log.debug({ conn: conn.id, client: c.client.id, mode: c.client.mode }, 'client connected');
+  }
+
+  /** A JWT-authenticated connection ends when its token does. */
+  #armExpiry(conn: Conn, expiresAt: number): void {
+    const ms = expiresAt - Date.now();
+    conn.expiryTimer = setTimeout(
+      () => {
+        if (Date.now() < expiresAt) return this.#armExpiry(conn, expiresAt);
+        this.#count('token-expired', { conn: conn.id });
+        conn.close(Close.POLICY_VIOLATION, 'token expired');
+      },
+      Math.max(0, Math.min(ms, MAX_TIMER_MS)),
+    );
   }
 
   #onTick(): void {

@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { checkServerFrame, preloadSchemas } from './schema.js';
 
 export interface Frame {
@@ -23,6 +23,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** More connect params, as real clients send them (device, caps, locale, ...). */
   extra?: Record<string, unknown>;
+  /** ws client options: TLS trust (`ca`), `localAddress`, `headers` such as Origin. */
+  ws?: ClientOptions;
 }
 
 type Waiter = { match: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void };
@@ -75,7 +77,7 @@ export class TestClient {
   /** Opens a socket and completes the handshake; rejects with the error frame on refusal. */
   static async connect(url: string, o: ConnectOptions = {}): Promise<TestClient> {
     preloadSchemas();
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, o.ws);
     const c = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -99,9 +101,9 @@ export class TestClient {
   }
 
   /** Opens a socket and waits for the challenge only (for handshake tests). */
-  static async open(url: string): Promise<TestClient> {
+  static async open(url: string, wsOptions?: ClientOptions): Promise<TestClient> {
     preloadSchemas();
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, wsOptions);
     const c = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

@@ -10,6 +10,8 @@ export interface RunningGateway {
   httpUrl: string;
   stdout(): string;
   stderr(): string;
+  /** Resolves once the gateway's stdout (its log lines) matches `pattern`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends the signal and resolves with the exit code and how long the exit took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
@@ -40,18 +42,35 @@ export function startGateway(env: Record<string, string> = {}, timeoutMs = 15_00
     });
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const conv = /^\s+conv\s+(ws:\/\/\S+)/m.exec(out);
-      const web = /^\s+webchat\s+(http:\/\/\S+)/m.exec(out);
+      const conv = /^\s+conv\s+(wss?:\/\/\S+)/m.exec(out);
+      const web = /^\s+webchat\s+(https?:\/\/\S+)/m.exec(out);
       const ops = /^\s+ops\s+(\S+)/m.exec(out);
       if (!conv || !web || !ops) return;
       clearTimeout(timer);
       resolve({
         proc,
         convUrl: conv[1]!,
-        opsUrl: ops[1]!.startsWith('ws://') ? ops[1]! : null,
+        opsUrl: /^wss?:\/\//.test(ops[1]!) ? ops[1]! : null,
         httpUrl: web[1]!.replace(/\/$/, ''),
         stdout: () => out,
         stderr: () => err,
+        waitForOutput(pattern: RegExp, ms = 15_000): Promise<void> {
+          return new Promise((res, rej) => {
+            const check = (): boolean => pattern.test(out);
+            if (check()) return res();
+            const onData = (): void => {
+              if (!check()) return;
+              clearTimeout(t);
+              proc.stdout!.off('data', onData);
+              res();
+            };
+            const t = setTimeout(() => {
+              proc.stdout!.off('data', onData);
+              rej(new Error(`gateway output did not match ${pattern} within ${ms} ms`));
+            }, ms);
+            proc.stdout!.on('data', onData);
+          });
+        },
         async stop(signal: NodeJS.Signals = 'SIGTERM') {
           const t0 = Date.now();
           if (proc.exitCode === null) proc.kill(signal);

@@ -26,3 +26,14 @@ test('path: agent module that does not exist', () =>
   expectRefused({ LANEGATE_AGENT: '/nonexistent/agent.js' }, 'LANEGATE_AGENT', /echo, openai, or the path of an existing agent module/));
 test('host: not loopback and no token', () => expectRefused({ LANEGATE_HOST: '0.0.0.0' }, 'LANEGATE_TOKEN', /required when LANEGATE_HOST/));
 test('openai agent without a key', () => expectRefused({ LANEGATE_AGENT: 'openai' }, 'OPENAI_API_KEY', /required when LANEGATE_AGENT=openai/));
+test('jwt: an issuer without a key source', () =>
+  expectRefused({ LANEGATE_JWT_ISSUER: 'https://i' }, 'LANEGATE_JWT_ISSUER', /set only with LANEGATE_JWT_SECRET/));
+test('jwt: a short secret is refused without being echoed', async () => {
+  const r = await runGatewayExpectExit({ LANEGATE_JWT_SECRET: 'short-secret-value' });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^lanegate: LANEGATE_JWT_SECRET="\[redacted\]" is invalid: at least 32 bytes/);
+  assert.doesNotMatch(r.stderr, /short-secret-value/);
+});
+test('tls: a certificate without a key', () => expectRefused({ LANEGATE_TLS_CERT: '/nonexistent/cert.pem' }, 'LANEGATE_TLS_CERT', /readable file holding a PEM certificate/));
+test('limits: a rate that is not an integer', () => expectRefused({ LANEGATE_OPS_RATE: 'fast' }, 'LANEGATE_OPS_RATE', /integer from 0 to/));
+test('origins: not an origin', () => expectRefused({ LANEGATE_ALLOWED_ORIGINS: 'example.com' }, 'LANEGATE_ALLOWED_ORIGINS', /comma list of origins/));
