@@ -15,7 +15,9 @@ import { Outbox, type ConnKey, type WorkerOut } from './runtime/outbox.js';
 import { Runtime, type InboundRing } from './runtime/runtime.js';
 import { TaskPool } from './runtime/tasks.js';
 import { securityInit } from './socket/edge.js';
+import { ConvGate } from './socket/conv-gate.js';
 import type { MainToWorker, SocketWorkerInit, WorkerToMain } from './socket/messages.js';
+import { HIGH_PRIORITY_PER_TURN, LOW_PRIORITY_PER_TURN } from './socket/outbound.js';
 import { EdgeCounters } from './socket/refusals.js';
 import { schemes } from './socket/tls.js';
 
@@ -145,6 +147,8 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       serverVersion: `lanegate-${VERSION}`,
       startedAt,
       inDoorbell,
+      // Dual-port mode: the conv worker counts chats in flight, the ops worker yields to them.
+      gate: single ? null : ConvGate.storage(),
     };
     try {
       let opsUrl: string | null = null;
@@ -160,6 +164,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
           opsRing,
           outDoorbell: opsOutBell!,
           outRings: [opsOut!],
+          outPerTurn: [LOW_PRIORITY_PER_TURN],
           security: securityInit(c, opsEdge!, c.convPort === 0 ? null : c.convPort),
         });
         opsUrl = `${scheme.ws}://${urlHost(c.host)}:${ops.port}`;
@@ -175,6 +180,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
         opsRing: single ? opsRing : null,
         outDoorbell: convOutBell,
         outRings: convOpsOut ? [convOut, convOpsOut] : [convOut],
+        outPerTurn: [HIGH_PRIORITY_PER_TURN, LOW_PRIORITY_PER_TURN],
         security: securityInit(c, convEdge, c.convPort === 0 ? null : c.convPort),
       });
       for (const w of this.#workers) w.worker.postMessage({ type: 'webchat-port', port: conv.port } satisfies MainToWorker);

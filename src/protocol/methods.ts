@@ -26,6 +26,8 @@ export function hasScope(granted: ReadonlySet<ScopeName>, needed: ScopeName): bo
 export interface MethodSpec {
   /** Which inbound ring carries it: conversation or operations. */
   lane: 'conv' | 'ops';
+  /** Answered only when something happens (agent.wait): not counted as a request in flight. */
+  longPoll?: true;
   /** Scope the caller needs; null: any authenticated client (OpenClaw skips the check for health). */
   scope: ScopeName | null;
   check: Check;
@@ -65,7 +67,7 @@ export const CONV_METHODS: Record<string, MethodSpec> = {
     scope: Scope.OPERATOR_WRITE,
     check: all(text('message', { nonEmpty: true }), idempotencyKey, str('sessionKey', { max: 512, optional: true }), knownAgent),
   },
-  'agent.wait': { lane: 'conv', scope: Scope.OPERATOR_WRITE, check: all(str('runId'), int('timeoutMs', { optional: true })) },
+  'agent.wait': { lane: 'conv', scope: Scope.OPERATOR_WRITE, longPoll: true, check: all(str('runId'), int('timeoutMs', { optional: true })) },
   'sessions.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'sessions.describe': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'sessions.subscribe': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },

@@ -1,4 +1,5 @@
 import type { OpsLane } from '../protocol/methods.js';
+import { ByteArena } from './byte-arena.js';
 
 /** One accepted operations delivery, numbered by the log. */
 export interface OpsEntry {
@@ -31,20 +32,51 @@ export interface OpsLog {
   readAfter(after: number, max: number): OpsEntry[];
 }
 
+/** Entry layout in the arena: fixed header, then sessionKey, kind, idempotencyKey, payload (UTF-8). */
+const H_TS = 0; // f64
+const H_PAYLOAD = 8; // u32
+const H_SESSION = 12; // u16
+const H_KIND = 14; // u16
+const H_KEY = 16; // u16
+const H_LANE = 18; // u8
+const HEADER = 20;
+
+const LANE_CODES: readonly OpsLane[] = ['subagent', 'cron', 'heartbeat', 'system'];
+
+/** FNV-1a over the key's UTF-16 code units: a slot hint; equality is checked on the stored bytes. */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /**
- * In-memory log: a circular array of the last `retention` entries and the
- * idempotency keys of exactly those entries (a key is forgotten when its
- * entry leaves retention).
+ * In-memory log of the last `retention` entries, kept off the JS heap
+ * (ByteArena) with typed-array indexes, so retaining 100,000 deliveries
+ * adds no work to the main thread's garbage collections. Idempotency keys
+ * are those of exactly the retained entries (a key is forgotten when its
+ * entry leaves retention): an open-addressing table of seqs, where a slot
+ * whose seq has left retention counts as free.
  */
 export class MemoryOpsLog implements OpsLog {
   readonly #retention: number;
-  readonly #entries: (OpsEntry | undefined)[];
-  readonly #byKey = new Map<string, number>();
+  readonly #arena = new ByteArena();
+  /** By seq % capacity: arena address and byte length of the entry. */
+  #addr: Float64Array;
+  #len: Uint32Array;
+  /** Key table: seq per slot (0 = never used), and the key's hash. */
+  #slots: Float64Array;
+  #hashes: Uint32Array;
+  #occupied = 0;
   #head = 0;
 
   constructor(retention: number) {
     this.#retention = retention;
-    this.#entries = new Array(Math.min(retention, 1 << 16));
+    const initial = Math.min(retention, 1 << 12);
+    this.#addr = new Float64Array(initial);
+    this.#len = new Uint32Array(initial);
+    this.#slots = new Float64Array(tableSize(initial));
+    this.#hashes = new Uint32Array(this.#slots.length);
   }
 
   get headSeq(): number {
@@ -55,25 +87,149 @@ export class MemoryOpsLog implements OpsLog {
     return Math.max(1, this.#head - this.#retention + 1);
   }
 
+  /** Arena bytes in use (for status). */
+  get bytes(): number {
+    return this.#arena.bytes;
+  }
+
   append(e: NewOpsEntry): { seq: number; duplicate: boolean } {
-    const prior = this.#byKey.get(e.idempotencyKey);
-    if (prior !== undefined) return { seq: prior, duplicate: true };
+    const hash = hashKey(e.idempotencyKey);
+    const prior = this.#find(e.idempotencyKey, hash);
+    if (prior > 0) return { seq: prior, duplicate: true };
     const seq = ++this.#head;
-    const slot = seq % this.#retention;
-    // Grow the backing array lazily up to the retention, so a large retention costs nothing until used.
-    if (slot >= this.#entries.length && this.#entries.length < this.#retention) this.#entries.length = Math.min(this.#retention, this.#entries.length * 2 + 1);
-    const evicted = this.#entries[slot];
-    if (evicted) this.#byKey.delete(evicted.idempotencyKey);
-    this.#entries[slot] = { ...e, seq };
-    this.#byKey.set(e.idempotencyKey, seq);
+    if (this.#head > this.#addr.length && this.#addr.length < this.#retention) this.#grow();
+    this.#store(seq, e);
+    this.#index(seq, hash);
+    const first = this.firstSeq;
+    if (first > 1) this.#arena.freeBefore(this.#addr[first % this.#addr.length]!);
     return { seq, duplicate: false };
   }
 
   readAfter(after: number, max: number): OpsEntry[] {
     const out: OpsEntry[] = [];
-    for (let s = Math.max(after + 1, this.firstSeq); s <= this.#head && out.length < max; s++) {
-      out.push(this.#entries[s % this.#retention]!);
-    }
+    for (let s = Math.max(after + 1, this.firstSeq); s <= this.#head && out.length < max; s++) out.push(this.#load(s));
     return out;
   }
+
+  #store(seq: number, e: NewOpsEntry): void {
+    const session = Buffer.byteLength(e.sessionKey);
+    const kind = Buffer.byteLength(e.kind);
+    const key = Buffer.byteLength(e.idempotencyKey);
+    const payload = Buffer.byteLength(e.payloadJson);
+    const length = HEADER + session + kind + key + payload;
+    const { address, view } = this.#arena.alloc(length);
+    view.writeDoubleLE(e.ts, H_TS);
+    view.writeUInt32LE(payload, H_PAYLOAD);
+    view.writeUInt16LE(session, H_SESSION);
+    view.writeUInt16LE(kind, H_KIND);
+    view.writeUInt16LE(key, H_KEY);
+    view.writeUInt8(LANE_CODES.indexOf(e.lane), H_LANE);
+    let at = HEADER;
+    at += view.write(e.sessionKey, at);
+    at += view.write(e.kind, at);
+    at += view.write(e.idempotencyKey, at);
+    view.write(e.payloadJson, at);
+    const slot = seq % this.#addr.length;
+    this.#addr[slot] = address;
+    this.#len[slot] = length;
+  }
+
+  #view(seq: number): Buffer {
+    const slot = seq % this.#addr.length;
+    return this.#arena.read(this.#addr[slot]!, this.#len[slot]!);
+  }
+
+  #load(seq: number): OpsEntry {
+    const v = this.#view(seq);
+    const session = v.readUInt16LE(H_SESSION);
+    const kind = v.readUInt16LE(H_KIND);
+    const key = v.readUInt16LE(H_KEY);
+    let at = HEADER;
+    const text = (n: number): string => v.toString('utf8', at, (at += n));
+    return {
+      seq,
+      ts: v.readDoubleLE(H_TS),
+      lane: LANE_CODES[v.readUInt8(H_LANE)]!,
+      sessionKey: text(session),
+      kind: text(kind),
+      idempotencyKey: text(key),
+      payloadJson: text(v.readUInt32LE(H_PAYLOAD)),
+    };
+  }
+
+  #keyOf(seq: number): Buffer {
+    const v = this.#view(seq);
+    const at = HEADER + v.readUInt16LE(H_SESSION) + v.readUInt16LE(H_KIND);
+    return v.subarray(at, at + v.readUInt16LE(H_KEY));
+  }
+
+  /** The retained seq holding `key`, or 0. */
+  #find(key: string, hash: number): number {
+    const mask = this.#slots.length - 1;
+    const first = this.firstSeq;
+    let probe: Buffer | null = null;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const seq = this.#slots[i]!;
+      if (seq === 0) return 0;
+      if (seq >= first && this.#hashes[i] === hash) {
+        probe ??= Buffer.from(key);
+        if (this.#keyOf(seq).equals(probe)) return seq;
+      }
+    }
+  }
+
+  #index(seq: number, hash: number): void {
+    const mask = this.#slots.length - 1;
+    const first = this.firstSeq;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const old = this.#slots[i]!;
+      if (old === 0 || old < first) {
+        if (old === 0) this.#occupied++;
+        this.#slots[i] = seq;
+        this.#hashes[i] = hash;
+        break;
+      }
+    }
+    // Slots of evicted entries still lengthen probes: rebuild when the table fills.
+    if (this.#occupied > this.#slots.length * 0.7) this.#rehash(this.#slots.length);
+  }
+
+  #rehash(size: number): void {
+    const first = this.firstSeq;
+    const live: [number, number][] = [];
+    for (let i = 0; i < this.#slots.length; i++) if (this.#slots[i]! >= first) live.push([this.#slots[i]!, this.#hashes[i]!]);
+    this.#slots = new Float64Array(size);
+    this.#hashes = new Uint32Array(size);
+    this.#occupied = 0;
+    const mask = size - 1;
+    for (const [seq, hash] of live) {
+      let i = hash & mask;
+      while (this.#slots[i] !== 0) i = (i + 1) & mask;
+      this.#slots[i] = seq;
+      this.#hashes[i] = hash;
+      this.#occupied++;
+    }
+  }
+
+  /** Doubles the entry index (up to the retention) while the log first fills. */
+  #grow(): void {
+    const size = Math.min(this.#retention, this.#addr.length * 2);
+    const addr = new Float64Array(size);
+    const len = new Uint32Array(size);
+    // Before the first wrap, slot == seq % old length == seq for every stored seq.
+    for (let seq = 1; seq < this.#head; seq++) {
+      addr[seq % size] = this.#addr[seq % this.#addr.length]!;
+      len[seq % size] = this.#len[seq % this.#len.length]!;
+    }
+    this.#addr = addr;
+    this.#len = len;
+    this.#rehash(tableSize(size));
+  }
+}
+
+/** A power of two at least twice the entries it indexes. */
+function tableSize(entries: number): number {
+  let n = 16;
+  while (n < entries * 2) n *= 2;
+  return n;
 }

@@ -18,6 +18,16 @@ export interface OutPolicy {
   onSlow(conn: Conn): void;
 }
 
+/** Why a connection's socket is not being read; reading resumes when no reason is left. */
+export const Pause = {
+  /** Its record is held: the conv ring is full. */
+  CONV_RING: 1,
+  /** Its record is held: the ops ring is full. */
+  OPS_RING: 2,
+  /** The ops worker yields the CPU while a conversation request is in flight. */
+  CONV_GATE: 4,
+} as const;
+
 const UNLIMITED: OutPolicy = { maxBuffered: Infinity, onSkip: () => {}, onSlow: () => {} };
 
 /** Per-connection state, owned by the socket worker that accepted it. */
@@ -43,6 +53,8 @@ export class Conn {
   /** Ops/tick events skipped because the client could not keep up. */
   skipped = 0;
   readonly #out: OutPolicy;
+  #pauses = 0;
+  #corked = false;
 
   constructor(id: number, ws: WebSocket, remote: string, out: OutPolicy = UNLIMITED) {
     this.id = id;
@@ -86,6 +98,40 @@ export class Conn {
     }
     const tail = Buffer.from(`,"seq":${this.eventSeq++}}`);
     this.ws.send(Buffer.concat([open, tail]), { binary: false });
+  }
+
+  /**
+   * Holds this socket's writes until uncork(), so the frames of one
+   * outbound batch leave in one write system call instead of one each.
+   * ws has no public cork: this uses its socket (`_socket`), and ws's own
+   * per-frame cork nests inside ours. Returns true if it corked now.
+   */
+  cork(): boolean {
+    const socket = (this.ws as unknown as { _socket?: { cork(): void } | null })._socket;
+    if (this.#corked || !socket) return false;
+    socket.cork();
+    this.#corked = true;
+    return true;
+  }
+
+  uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    (this.ws as unknown as { _socket?: { uncork(): void } | null })._socket?.uncork();
+  }
+
+  /** Stops reading the socket for `reason` (a Pause bit). */
+  pause(reason: number): void {
+    if (this.#pauses & reason) return;
+    if (this.#pauses === 0) this.ws.pause();
+    this.#pauses |= reason;
+  }
+
+  /** Drops `reason`; reading resumes once no reason is left. */
+  resume(reason: number): void {
+    if ((this.#pauses & reason) === 0) return;
+    this.#pauses &= ~reason;
+    if (this.#pauses === 0) this.ws.resume();
   }
 
   close(code: number, reason: string): void {

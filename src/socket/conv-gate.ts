@@ -52,14 +52,15 @@ export class ConvGate {
     return Atomics.load(this.#words, GATE_CONV_INFLIGHT) > 0;
   }
 
-  /** Resolves when no conversation request is in flight, or after `maxMs`. */
-  async idle(maxMs: number): Promise<void> {
+  /** Resolves true when no conversation request is in flight, or false after `maxMs`. */
+  async idle(maxMs: number): Promise<boolean> {
     const seen = this.#idle.arm();
     if (!this.busy()) {
       this.#idle.disarm();
-      return;
+      return true;
     }
-    await this.#idle.waitAsync(seen, maxMs);
+    const r = await this.#idle.waitAsync(seen, maxMs);
     this.#idle.disarm();
+    return r !== 'timed-out' || !this.busy();
   }
 }

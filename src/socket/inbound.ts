@@ -2,9 +2,10 @@ import { RingProducer } from '../queue/producer.js';
 import { InKind, Lane, type LaneId } from '../queue/records.js';
 import { Ring } from '../queue/ring.js';
 import type { Signal } from '../queue/signal.js';
-import type { Conn } from './conn.js';
+import { Pause, type Conn } from './conn.js';
 
 const LANE_BIT = [1, 2] as const;
+const PAUSE_FOR = [Pause.CONV_RING, Pause.OPS_RING] as const;
 
 interface LaneState {
   producer: RingProducer;
@@ -45,7 +46,7 @@ export class Inbound {
         onStall: () => this.#onStall(lane),
         onResume: () => {
           this.#onResume(lane, state.paused.size);
-          for (const c of state.paused) c.ws.resume();
+          for (const c of state.paused) c.resume(PAUSE_FOR[lane]);
           state.paused.clear();
         },
       }),
@@ -95,7 +96,7 @@ export class Inbound {
   #push(conn: Conn, l: LaneState, lane: LaneId, kind: number, body: Uint8Array | string): void {
     if (!l.producer.push(kind, lane, conn.id, body) && !l.paused.has(conn)) {
       l.paused.add(conn);
-      conn.ws.pause();
+      conn.pause(PAUSE_FOR[lane]);
     }
   }
 

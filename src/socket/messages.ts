@@ -31,6 +31,10 @@ export interface SocketWorkerInit {
   outDoorbell: SharedArrayBuffer;
   /** Outbound rings this worker consumes, conversation first. */
   outRings: SharedArrayBuffer[];
+  /** Records taken per event-loop turn from each out ring. */
+  outPerTurn: number[];
+  /** Dual-port mode: the conversation gate (conv worker counts, ops worker yields). */
+  gate: SharedArrayBuffer | null;
   /** Auth, origin, TLS and limits of this port (src/socket/edge.ts). */
   security: SecurityInit;
 }

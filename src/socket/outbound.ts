@@ -2,11 +2,23 @@ import { OUT_CONNS, OUT_COUNT, OUT_FLAG_MORE, OUT_FLAGS, OUT_KIND, OutKind, outH
 import { Ring } from '../queue/ring.js';
 import type { Signal } from '../queue/signal.js';
 import type { Conn } from './conn.js';
+import type { ConvGate } from './conv-gate.js';
 
-/** Records taken from a lower-priority out ring per event-loop turn. */
+/** Records taken from a lower-priority (ops) out ring per event-loop turn. */
 export const LOW_PRIORITY_PER_TURN = 16;
-/** Records taken from the first (conversation) out ring per turn: effectively all. */
-const HIGH_PRIORITY_PER_TURN = 4096;
+/** Records taken from a conversation out ring per turn: effectively all. */
+export const HIGH_PRIORITY_PER_TURN = 4096;
+/** Longest the ops worker holds its sends back for one conversation request. */
+export const MAX_YIELD_MS = 5;
+
+export interface OutboundOptions {
+  /** Records per turn for each ring, in ring order. */
+  perTurn: number[];
+  /** Called once per reply frame taken from ring 0 (the conv worker counts answers for the gate). */
+  onReply?: () => void;
+  /** Ops worker: hold sends back while a conversation request is in flight. */
+  yieldTo?: ConvGate;
+}
 
 interface Source {
   ring: Ring;
@@ -27,17 +39,21 @@ export class Outbound {
   readonly #sources: Source[];
   readonly #doorbell: Signal;
   readonly #conns: Map<number, Conn>;
+  readonly #opt: OutboundOptions;
   #running = true;
   #scheduled = false;
+  /** Connections corked during the current turn, uncorked at its end. */
+  readonly #corked: Conn[] = [];
   framesOut = 0;
 
-  constructor(rings: SharedArrayBuffer[], doorbell: Signal, conns: Map<number, Conn>) {
+  constructor(rings: SharedArrayBuffer[], doorbell: Signal, conns: Map<number, Conn>, options: OutboundOptions) {
     this.#sources = rings.map((sab, i) => {
       const ring = new Ring(sab);
-      return { ring, reader: new RecordView(ring), perTurn: i === 0 ? HIGH_PRIORITY_PER_TURN : LOW_PRIORITY_PER_TURN, parts: [] };
+      return { ring, reader: new RecordView(ring), perTurn: options.perTurn[i] ?? LOW_PRIORITY_PER_TURN, parts: [] };
     });
     this.#doorbell = doorbell;
     this.#conns = conns;
+    this.#opt = options;
   }
 
   start(): void {
@@ -52,6 +68,12 @@ export class Outbound {
   /** Sends whatever is already in the rings (used on shutdown). */
   flush(): void {
     for (const s of this.#sources) while (s.ring.drainAt(HIGH_PRIORITY_PER_TURN, (at, len) => this.#dispatch(s, at, len)) > 0);
+    this.#uncorkAll();
+  }
+
+  #uncorkAll(): void {
+    for (const c of this.#corked) c.uncork();
+    this.#corked.length = 0;
   }
 
   #schedule(): void {
@@ -63,11 +85,19 @@ export class Outbound {
   readonly #turn = (): void => {
     this.#scheduled = false;
     if (!this.#running) return;
+    const gate = this.#opt.yieldTo;
+    if (gate?.busy()) {
+      // Leave the CPU to the conversation path; sends resume when it is answered.
+      this.#scheduled = true;
+      void gate.idle(MAX_YIELD_MS).then(this.#turn);
+      return;
+    }
     let more = false;
     for (const s of this.#sources) {
       const n = s.ring.drainAt(s.perTurn, (at, len) => this.#dispatch(s, at, len));
       if (n === s.perTurn) more = true;
     }
+    this.#uncorkAll();
     if (more) {
       this.#schedule();
       return;
@@ -95,6 +125,7 @@ export class Outbound {
       s.parts.push(part);
       return;
     }
+    if (kind === OutKind.FRAME && s === this.#sources[0]) this.#opt.onReply?.();
     let body = part;
     if (s.parts.length > 0) {
       s.parts.push(part);
@@ -104,6 +135,7 @@ export class Outbound {
     for (let i = 0; i < count; i++) {
       const conn = this.#conns.get(r.u32(at + OUT_CONNS + 4 * i));
       if (!conn) continue;
+      if (conn.cork()) this.#corked.push(conn);
       this.framesOut++;
       if (kind === OutKind.EVENT) conn.sendEvent(body);
       else if (kind === OutKind.FRAME) conn.send(body);

@@ -9,13 +9,14 @@ import { eventsFor, methodsFor, type MethodSpec } from '../protocol/methods.js';
 import { admit } from '../protocol/request.js';
 import { Lane } from '../queue/records.js';
 import { Signal } from '../queue/signal.js';
-import { Conn, type OutPolicy } from './conn.js';
+import { Conn, Pause, type OutPolicy } from './conn.js';
 import { Edge } from './edge.js';
 import { handleHttp, type HttpContext } from './http.js';
 import { Inbound } from './inbound.js';
 import { portLane, setFrameLimit } from './limits.js';
 import type { SocketWorkerInit } from './messages.js';
-import { Outbound } from './outbound.js';
+import { MAX_YIELD_MS, Outbound } from './outbound.js';
+import { ConvGate } from './conv-gate.js';
 import { logRefusalSummaries, reasonOfWsError, type RefusalReason } from './refusals.js';
 import { createPortServer } from './tls.js';
 
@@ -25,6 +26,8 @@ const MAX_HELD_FRAMES = 16;
 const REFUSAL_LOG_MS = 10_000;
 /** setTimeout's largest delay; a JWT expiring later is re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Pause after a gate yield that ran out its time, before the ops worker yields again: a count that never drains must not starve ops. */
+const YIELD_BACKOFF_MS = 50;
 
 /**
  * One gateway port: HTTP plus the WebSocket server, the handshake, frame
@@ -50,6 +53,13 @@ export class SocketServer {
   readonly #edge: Edge;
   readonly #out: OutPolicy;
   readonly #summaries: { stop(): void };
+  /** Admission control between the two workers (dual-port mode only). */
+  readonly #gate: ConvGate | null;
+  #yielding = false;
+  /** Frames that arrived (already buffered by ws) while yielding: handled, in order, right after. */
+  #deferred: { conn: Conn; data: Buffer; isBinary: boolean }[] = [];
+  /** After a yield that timed out, none until then: a count that never drains must not starve ops. */
+  #noYieldUntil = 0;
 
   constructor(init: SocketWorkerInit, log: Logger, http: Omit<HttpContext, 'ready'>) {
     this.#init = init;
@@ -64,7 +74,13 @@ export class SocketServer {
       (lane) => log.debug({ lane: lane === Lane.CONV ? 'conv' : 'ops' }, 'inbound ring full: pausing senders'),
       (lane, paused) => log.debug({ lane: lane === Lane.CONV ? 'conv' : 'ops', paused }, 'inbound ring has room: resuming senders'),
     );
-    this.#outbound = new Outbound(init.outRings, Signal.over(init.outDoorbell), this.#conns);
+    this.#gate = init.gate ? new ConvGate(init.gate) : null;
+    const gate = this.#gate;
+    this.#outbound = new Outbound(init.outRings, Signal.over(init.outDoorbell), this.#conns, {
+      perTurn: init.outPerTurn,
+      ...(gate && init.role === 'conv' ? { onReply: () => gate.answered() } : {}),
+      ...(gate && init.role === 'ops' ? { yieldTo: gate } : {}),
+    });
     this.#edge = new Edge(init.security, init.role, { token: init.token, password: init.password }, init.host, log);
     this.#out = {
       maxBuffered: this.#edge.port.maxBufferedBytes,
@@ -160,15 +176,7 @@ export class SocketServer {
     const conn = new Conn(this.#nextId++, ws, req.socket.remoteAddress ?? '', this.#out);
     conn.rate = this.#edge.connRate();
     this.#conns.set(conn.id, conn);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      try {
-        this.#onMessage(conn, data, isBinary);
-      } catch (e) {
-        // A client's frame must never take the worker down.
-        this.#log.error({ err: e, conn: conn.id }, 'frame handling failed');
-        conn.send(resErr('invalid', err(ErrorCode.UNAVAILABLE, 'internal error handling frame', { retryable: true })));
-      }
-    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.#onFrame(conn, data, isBinary));
     ws.on('close', () => {
       this.#conns.delete(conn.id);
       if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
@@ -190,6 +198,16 @@ export class SocketServer {
     conn.send(eventFrame('connect.challenge', { nonce: randomUUID(), ts: Date.now() }));
   }
 
+  #onFrame(conn: Conn, data: Buffer, isBinary: boolean): void {
+    try {
+      this.#onMessage(conn, data, isBinary);
+    } catch (e) {
+      // A client's frame must never take the worker down.
+      this.#log.error({ err: e, conn: conn.id }, 'frame handling failed');
+      conn.send(resErr('invalid', err(ErrorCode.UNAVAILABLE, 'internal error handling frame', { retryable: true })));
+    }
+  }
+
   #onMessage(conn: Conn, data: Buffer, isBinary: boolean): void {
     // Closing (refused, cut, slow): what the client still sends is not read.
     if (conn.ws.readyState !== conn.ws.OPEN) return;
@@ -204,6 +222,14 @@ export class SocketServer {
       return;
     }
     if (!conn.authenticated) return this.#onHandshake(conn, data, isBinary);
+    if (this.#init.role === 'ops' && this.#gate) {
+      if (!this.#yielding && this.#gate.busy() && performance.now() >= this.#noYieldUntil) void this.#yieldReads();
+      if (this.#yielding) {
+        // Parsing is the ops worker's main cost: keep the bytes, parse after the chat is answered.
+        this.#deferred.push({ conn, data, isBinary });
+        return;
+      }
+    }
     const a = isBinary
       ? null
       : admit(data, {
@@ -239,7 +265,26 @@ export class SocketServer {
       );
       return;
     }
+    // Long polls (agent.wait) are not "in flight" for the gate: they may wait minutes by design.
+    if (lane === Lane.CONV && !a.spec.longPoll) this.#gate?.started();
     this.#inbound.request(conn, lane, a.body, a.split);
+  }
+
+  /**
+   * Ops worker: stop reading every socket while a conversation request is in
+   * flight (at most MAX_YIELD_MS), so the chat's thread hops find a free
+   * core. The frame at hand is still handled; TCP holds back the rest.
+   */
+  async #yieldReads(): Promise<void> {
+    this.#yielding = true;
+    const paused = [...this.#conns.values()];
+    for (const c of paused) c.pause(Pause.CONV_GATE);
+    if (!(await this.#gate!.idle(MAX_YIELD_MS))) this.#noYieldUntil = performance.now() + YIELD_BACKOFF_MS;
+    this.#yielding = false;
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const d of deferred) this.#onFrame(d.conn, d.data, d.isBinary);
+    for (const c of paused) c.resume(Pause.CONV_GATE);
   }
 
   #onHandshake(conn: Conn, data: Buffer, isBinary: boolean): void {
