@@ -34,7 +34,7 @@ export interface Config {
   /** OS nice value for the ops socket worker thread (Linux); 0 = unchanged. */
   opsNice: number;
   /** Outbound bytes held for a worker before the runtime stops taking ops work. */
-  opsOutHighWater: number;
+  opsOutHeadroom: number;
   openai: { apiKey: string | null; baseUrl: string; model: string };
   /** JWT auth (an alternative to the shared token); null: off. */
   jwt: JwtConfig | null;
@@ -89,7 +89,7 @@ export const DEFAULTS = {
   historyLimit: 1_000,
   taskThreads: 1,
   opsNice: 0,
-  opsOutHighWater: 1 << 22,
+  opsOutHeadroom: 1 << 16,
   openaiBaseUrl: 'https://api.openai.com/v1',
   openaiModel: 'gpt-4o-mini',
   preauthMaxPayload: 64 * 1024,
@@ -359,7 +359,7 @@ export function loadConfig(env: Env = {}): Config {
     historyLimit: integer(env, ['LANEGATE_HISTORY_LIMIT'], DEFAULTS.historyLimit, 1, 1_000_000),
     taskThreads: integer(env, ['LANEGATE_TASK_THREADS'], DEFAULTS.taskThreads, 1, 256),
     opsNice: integer(env, ['LANEGATE_OPS_NICE'], DEFAULTS.opsNice, 0, 19),
-    opsOutHighWater: integer(env, ['LANEGATE_OPS_OUT_HIGH_WATER'], DEFAULTS.opsOutHighWater, 1024, RING_MAX),
+    opsOutHeadroom: integer(env, ['LANEGATE_OPS_OUT_HEADROOM'], DEFAULTS.opsOutHeadroom, 1024, RING_MAX),
     openai: {
       apiKey: pick(env, 'OPENAI_API_KEY')?.[1] ?? null,
       baseUrl: url(env, 'LANEGATE_OPENAI_BASE_URL', DEFAULTS.openaiBaseUrl),

@@ -33,6 +33,7 @@ export class OutChannel {
   #backlog = 0;
   #ringPending = false;
   #onDrain: (() => void) | null = null;
+  #roomWait: Promise<void> | null = null;
 
   constructor(ring: Ring, doorbell: Signal, urgent: boolean) {
     this.#ring = ring;
@@ -50,6 +51,24 @@ export class OutChannel {
   /** Called once each time the held backlog empties. */
   set onDrain(fn: () => void) {
     this.#onDrain = fn;
+  }
+
+  /** True when nothing is held and the ring has at least `bytes` free (may be stale). */
+  hasRoom(bytes: number): boolean {
+    return this.#held.length === this.#heldHead && this.#ring.capacity - this.#ring.usedBytes() >= bytes;
+  }
+
+  /**
+   * Calls `fn` once the ring has `bytes` free (the worker wakes us as it
+   * drains); one wait at a time, later calls while it is pending are
+   * dropped. With frames held, onDrain is the signal instead.
+   */
+  onRoom(bytes: number, fn: () => void): void {
+    if (this.#roomWait) return;
+    this.#roomWait = this.#ring.waitForSpace(Math.min(bytes, this.#ring.maxRecordBytes)).then(() => {
+      this.#roomWait = null;
+      fn();
+    });
   }
 
   send(kind: number, conns: number[], body: string): void {

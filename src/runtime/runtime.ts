@@ -151,10 +151,24 @@ export class Runtime {
     });
   }
 
+  /**
+   * Ops work is taken only while every outbound ops ring has headroom, so a
+   * worker that cannot send as fast as the runtime answers pushes back into
+   * the inbound ring (shared memory, then TCP) rather than into frames held
+   * on this thread's heap, where every young-generation collection would
+   * copy them.
+   */
   #opsOpen(): boolean {
+    const headroom = this.#o.config.opsOutHeadroom;
+    let gated = false;
     let backlog = 0;
-    for (const ch of this.#o.outbox.channels(Lane.OPS)) backlog = Math.max(backlog, ch.backlogBytes);
-    const gated = backlog >= this.#o.config.opsOutHighWater;
+    for (const ch of this.#o.outbox.channels(Lane.OPS)) {
+      if (ch.hasRoom(headroom)) continue;
+      gated = true;
+      backlog = Math.max(backlog, ch.backlogBytes);
+      // Held frames wake us through onDrain; otherwise wait for the worker to free ring space.
+      if (ch.backlogBytes === 0) ch.onRoom(headroom, () => this.#consumer.kick());
+    }
     if (gated !== this.#gated) {
       this.#gated = gated;
       this.#o.hooks.backpressure(gated, backlog);

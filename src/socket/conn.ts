@@ -55,6 +55,8 @@ export class Conn {
   readonly #out: OutPolicy;
   #pauses = 0;
   #corked = false;
+  /** Bytes sent while corked: still in our own buffer by choice, not the client's backlog. */
+  #corkedBytes = 0;
 
   constructor(id: number, ws: WebSocket, remote: string, out: OutPolicy = UNLIMITED) {
     this.id = id;
@@ -76,8 +78,8 @@ export class Conn {
    */
   send(frame: string | Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > 2 * this.#out.maxBuffered) return this.#slow();
-    this.ws.send(frame, { binary: false });
+    if (this.#backlog() > 2 * this.#out.maxBuffered) return this.#slow();
+    this.#write(frame);
   }
 
   /**
@@ -89,7 +91,7 @@ export class Conn {
    */
   sendEvent(open: Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.#out.maxBuffered) {
+    if (this.#backlog() > this.#out.maxBuffered) {
       if (!skippable(open)) return this.#slow();
       this.eventSeq++;
       this.skipped++;
@@ -97,7 +99,17 @@ export class Conn {
       return;
     }
     const tail = Buffer.from(`,"seq":${this.eventSeq++}}`);
-    this.ws.send(Buffer.concat([open, tail]), { binary: false });
+    this.#write(Buffer.concat([open, tail]));
+  }
+
+  /** What the client has not taken yet (ws and socket buffers), less what we hold corked this turn. */
+  #backlog(): number {
+    return this.ws.bufferedAmount - this.#corkedBytes;
+  }
+
+  #write(frame: string | Buffer): void {
+    if (this.#corked) this.#corkedBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    this.ws.send(frame, { binary: false });
   }
 
   /**
@@ -117,6 +129,7 @@ export class Conn {
   uncork(): void {
     if (!this.#corked) return;
     this.#corked = false;
+    this.#corkedBytes = 0;
     (this.ws as unknown as { _socket?: { uncork(): void } | null })._socket?.uncork();
   }
 
