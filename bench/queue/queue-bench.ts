@@ -63,13 +63,7 @@ async function consumeRing(ring: Ring, doorbell: Signal, n: number): Promise<voi
   while (got < n) {
     got += ring.drainAt(4096, take);
     if (got >= n) break;
-    const seen = doorbell.arm();
-    if (!ring.isEmpty()) {
-      doorbell.disarm();
-      continue;
-    }
-    await doorbell.waitAsync(seen);
-    doorbell.disarm();
+    await doorbell.sleepUnless(() => !ring.isEmpty());
   }
 }
 
@@ -153,13 +147,7 @@ function ringbufHarness(size: number): Harness {
         }
         space.wake();
         if (got >= n) break;
-        const seen = doorbell.arm();
-        if (rb.available_read() > 0) {
-          doorbell.disarm();
-          continue;
-        }
-        await doorbell.waitAsync(seen);
-        doorbell.disarm();
+        await doorbell.sleepUnless(() => rb.available_read() > 0);
       }
     },
     close: () => worker.terminate().then(() => undefined),

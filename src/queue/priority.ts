@@ -137,18 +137,13 @@ export class PriorityConsumer {
   }
 
   #park(): void {
-    const seen = this.#doorbell.arm();
-    // Re-check after arming: a producer that wrote before seeing the flag
-    // did not ring, so its record must be visible here.
-    if (this.#hasWork() || !this.#running) {
-      this.#doorbell.disarm();
-      this.#schedule();
-      return;
-    }
+    // A producer that wrote before seeing the parked flag did not ring: the
+    // re-check inside sleepUnless finds its record.
+    const sleep = this.#doorbell.sleepUnless(() => this.#hasWork() || !this.#running);
+    if (!sleep) return this.#schedule();
     this.#parked = true;
-    void this.#doorbell.waitAsync(seen).then(() => {
+    void sleep.then(() => {
       this.#parked = false;
-      this.#doorbell.disarm();
       // Run now rather than after another setImmediate hop: the wake-up
       // already cost a trip through the event loop.
       if (!this.#scheduled) this.#turn();

@@ -174,13 +174,9 @@ export class Ring {
     this.publish();
     for (;;) {
       const wanted = this.#publishWanted(length);
-      const seen = this.#space.arm();
-      if (this.#freeBytes() >= wanted) {
-        this.#space.disarm();
-        return;
-      }
-      await this.#space.waitAsync(seen);
-      this.#space.disarm();
+      const sleep = this.#space.sleepUnless(() => this.#freeBytes() >= wanted);
+      if (!sleep) return;
+      await sleep;
     }
   }
 

@@ -71,6 +71,24 @@ export class Signal {
     return Atomics.wait(this.#words, this.#seq, seen, timeoutMs);
   }
 
+  /**
+   * The waiter's whole protocol in one place: arm, re-check `ready`, and
+   * only then sleep. Returns null when `ready()` already holds (nothing to
+   * wait for), else a promise that settles after a wake-up or `timeoutMs`
+   * (with Atomics.waitAsync's result). Disarms either way.
+   */
+  sleepUnless(ready: () => boolean, timeoutMs?: number): Promise<unknown> | null {
+    const seen = this.arm();
+    if (ready()) {
+      this.disarm();
+      return null;
+    }
+    return this.waitAsync(seen, timeoutMs).then((r) => {
+      this.disarm();
+      return r;
+    });
+  }
+
   /** Waker: wake the waiter if one is armed. Returns whether it did. */
   wake(): boolean {
     if (Atomics.load(this.#words, this.#parked) !== 1) return false;

@@ -54,13 +54,8 @@ export class ConvGate {
 
   /** Resolves true when no conversation request is in flight, or false after `maxMs`. */
   async idle(maxMs: number): Promise<boolean> {
-    const seen = this.#idle.arm();
-    if (!this.busy()) {
-      this.#idle.disarm();
-      return true;
-    }
-    const r = await this.#idle.waitAsync(seen, maxMs);
-    this.#idle.disarm();
-    return r !== 'timed-out' || !this.busy();
+    const sleep = this.#idle.sleepUnless(() => !this.busy(), maxMs);
+    if (!sleep) return true;
+    return (await sleep) !== 'timed-out' || !this.busy();
   }
 }

@@ -102,14 +102,9 @@ export class Outbound {
       this.#schedule();
       return;
     }
-    const seen = this.#doorbell.arm();
-    if (this.#sources.some((s) => !s.ring.isEmpty())) {
-      this.#doorbell.disarm();
-      this.#schedule();
-      return;
-    }
-    void this.#doorbell.waitAsync(seen).then(() => {
-      this.#doorbell.disarm();
+    const sleep = this.#doorbell.sleepUnless(() => this.#sources.some((s) => !s.ring.isEmpty()));
+    if (!sleep) return this.#schedule();
+    void sleep.then(() => {
       if (!this.#scheduled) this.#turn();
     });
   };
