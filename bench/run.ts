@@ -19,17 +19,19 @@ const say = (s: string): void => {
 function queueReport(rows: QueueRow[]): string {
   const out: string[] = [];
   for (const size of SIZES) {
-    const of = (t: string): QueueRow | undefined => rows.find((r) => r.size === size && r.transport === t);
-    const pmString = of('postMessage-string')?.recordsPerSec ?? 0;
-    const pmBytes = of('postMessage-bytes')?.recordsPerSec ?? 0;
-    const rb = of('ringbuf.js')?.recordsPerSec ?? 0;
+    const of = (t: string, c: string): QueueRow | undefined => rows.find((r) => r.size === size && r.transport === t && r.consumer === c);
+    const pmString = of('postMessage-string', 'as delivered')?.recordsPerSec ?? 0;
+    const pmBytes = of('postMessage-bytes', 'as delivered')?.recordsPerSec ?? 0;
     out.push(`\n${size} B records`);
     out.push(
       table(
-        ['transport', 'records/s', 'MB/s', 'median ms / batch', 'vs postMessage string', 'vs postMessage bytes', 'vs ringbuf.js'],
+        ['transport', 'consumer', 'records/s', 'MB/s', 'median ms / batch', 'vs postMessage string', 'vs postMessage bytes', 'vs ringbuf.js (same consumer)'],
         rows
           .filter((r) => r.size === size)
-          .map((r) => [r.transport, fmt(r.recordsPerSec), r.mbPerSec, `${r.medianMs} (${r.records})`, ratio(r.recordsPerSec, pmString), ratio(r.recordsPerSec, pmBytes), ratio(r.recordsPerSec, rb)]),
+          .map((r) => {
+            const rb = of('ringbuf.js', r.consumer)?.recordsPerSec ?? 0;
+            return [r.transport, r.consumer, fmt(r.recordsPerSec), r.mbPerSec, `${r.medianMs} (${r.records})`, ratio(r.recordsPerSec, pmString), ratio(r.recordsPerSec, pmBytes), rb ? ratio(r.recordsPerSec, rb) : '-'];
+          }),
       ),
     );
   }
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   say(`lanegate benchmarks on ${m.cpu}, ${m.cores} cores, node ${m.node}`);
   const results: Record<string, unknown> = { machine: m };
   if (scope === 'queue' || scope === 'all') {
-    say('\nqueue throughput: producer worker -> main thread; each record ends as a string on the main thread (postMessage-bytes: a copied Uint8Array); medians of tinybench iterations');
+    say('\nqueue throughput: producer worker -> main thread; consumer "in place" reads each record where it lies (ringbuf.js: pops it into a scratch buffer), "string" decodes it to a JS string as the runtime does; postMessage delivers a string or a copied Uint8Array; medians of tinybench iterations');
     const rows = await runQueueBench({ timeMs: Number(arg('time', '1500')) });
     const report = queueReport(rows);
     say(report);

@@ -51,7 +51,7 @@ function produceRingbuf(rb: RingBuffer, space: Signal, n: number): void {
   doorbell.wake();
 }
 
-const text = 'x'.repeat(init.size);
+const text = Buffer.from(body).toString('latin1');
 
 let run: (n: number) => void;
 switch (init.transport) {

@@ -5,11 +5,13 @@
 // Each tinybench iteration moves N records from a producer worker to the
 // main thread; workers, rings and buffers are built outside the measured
 // function. The main thread never blocks: it parks with Atomics.waitAsync,
-// as the gateway runtime does. Every consumer ends with each record as a JS
-// string on the main thread, as the gateway runtime needs it: the rings'
-// consumers decode it from shared memory (lanegate's ring in place, ringbuf.js
-// after popping it into a scratch buffer), postMessage-string receives one.
-// postMessage-bytes receives each record as a copied Uint8Array.
+// as the gateway runtime does. Ring consumers run two ways:
+// - `in place`: the consumer reads each record where it lies (lanegate's
+//   ring) or pops it into a reused scratch buffer (ringbuf.js, whose API
+//   copies), and touches its bytes: the queue's own cost;
+// - `string`: each record ends as a JS string on the main thread, as the
+//   gateway runtime needs it (and as postMessage-string delivers it).
+// postMessage-bytes delivers each record as a copied Uint8Array.
 
 import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
@@ -20,13 +22,18 @@ import { Signal } from '../../src/queue/signal.js';
 import { LENGTH_PREFIX, payload, type ProducerInit, type Transport } from './transports.js';
 
 export const SIZES = [64, 1024, 16384] as const;
-const RING_BYTES = 1 << 20;
+/** The ops ring's default size (LANEGATE_OPS_RING_BYTES), where bulk records travel. */
+const RING_BYTES = 1 << 22;
 /** Records per iteration, by size: enough that one iteration takes milliseconds. */
 const PER_ITERATION: Record<number, number> = { 64: 100_000, 1024: 50_000, 16384: 10_000 };
+
+export type Consumer = 'in place' | 'string';
 
 export interface QueueRow {
   scope: 'one-thread' | 'cross-thread';
   transport: Transport | 'ring (one thread)';
+  /** How the main thread takes each record (postMessage: as delivered). */
+  consumer: Consumer | 'as delivered';
   size: number;
   recordsPerSec: number;
   mbPerSec: number;
@@ -48,8 +55,14 @@ function startProducer(init: ProducerInit): Worker {
   return new Worker(new URL('./producer-worker.js', import.meta.url), { workerData: init });
 }
 
-/** Decodes each record of `ring` to a string, as the runtime does (no allocation besides the string). */
-function decoder(ring: Ring): (start: number, length: number) => void {
+/** The consumer's per-record work: read in place, or decode to a string as the runtime does. */
+function decoder(ring: Ring, consumer: Consumer): (start: number, length: number) => void {
+  if (consumer === 'in place') {
+    const bytes = ring.bytes;
+    return (start, length) => {
+      sink ^= bytes[start]! ^ bytes[start + length - 1]!;
+    };
+  }
   const text = Buffer.from(ring.sab, ring.bytes.byteOffset, ring.capacity);
   return (start, length) => {
     sink ^= text.toString('utf8', start, start + length).length;
@@ -57,9 +70,9 @@ function decoder(ring: Ring): (start: number, length: number) => void {
 }
 
 /** Drain `ring` until `n` records arrived, parking on the doorbell when empty. */
-async function consumeRing(ring: Ring, doorbell: Signal, n: number): Promise<void> {
+async function consumeRing(ring: Ring, doorbell: Signal, n: number, consumer: Consumer): Promise<void> {
   let got = 0;
-  const take = decoder(ring);
+  const take = decoder(ring, consumer);
   while (got < n) {
     got += ring.drainAt(4096, take);
     if (got >= n) break;
@@ -67,7 +80,7 @@ async function consumeRing(ring: Ring, doorbell: Signal, n: number): Promise<voi
   }
 }
 
-function ringHarness(size: number): Harness {
+function ringHarness(size: number, consumer: Consumer): Harness {
   const sab = Ring.storageFor(RING_BYTES);
   const bell = Signal.storage();
   const worker = startProducer({ transport: 'ring', size, rings: [sab], doorbell: bell, space: Signal.storage() });
@@ -76,14 +89,14 @@ function ringHarness(size: number): Harness {
   return {
     async move(n) {
       worker.postMessage({ n });
-      await consumeRing(ring, doorbell, n);
+      await consumeRing(ring, doorbell, n, consumer);
     },
     close: () => worker.terminate().then(() => undefined),
   };
 }
 
 /** Two rings (conv, ops) behind the gateway's PriorityConsumer; the producer alternates them. */
-function priorityHarness(size: number): Harness {
+function priorityHarness(size: number, consumer: Consumer): Harness {
   const sabs = [Ring.storageFor(RING_BYTES), Ring.storageFor(RING_BYTES)];
   const bell = Signal.storage();
   const worker = startProducer({ transport: 'priority', size, rings: sabs, doorbell: bell, space: Signal.storage() });
@@ -92,21 +105,21 @@ function priorityHarness(size: number): Harness {
   let target = 0;
   let done: () => void = () => {};
   const source = (r: Ring) => {
-    const decode = decoder(r);
+    const decode = decoder(r, consumer);
     const take = (start: number, length: number): void => {
       decode(start, length);
       if (++got === target) done();
     };
     return { take: (max: number) => r.drainAt(max, take), hasWork: () => !r.isEmpty() };
   };
-  const consumer = new PriorityConsumer(Signal.over(bell), [source(conv)], [source(ops)], {
+  const pq = new PriorityConsumer(Signal.over(bell), [source(conv)], [source(ops)], {
     maxPerTurn: 4096,
     opsOpen: () => true,
     onError: (e) => {
       throw e;
     },
   });
-  consumer.start();
+  pq.start();
   return {
     move(n) {
       got = 0;
@@ -116,13 +129,13 @@ function priorityHarness(size: number): Harness {
       return p;
     },
     async close() {
-      consumer.stop();
+      pq.stop();
       await worker.terminate();
     },
   };
 }
 
-function ringbufHarness(size: number): Harness {
+function ringbufHarness(size: number, consumer: Consumer): Harness {
   const sab = RingBuffer.getStorageForCapacity(RING_BYTES, Uint8Array);
   const bell = Signal.storage();
   const spaceSab = Signal.storage();
@@ -142,7 +155,7 @@ function ringbufHarness(size: number): Harness {
           rb.pop(header, LENGTH_PREFIX);
           const length = headerView.getUint32(0, true);
           rb.pop(scratch, length);
-          sink ^= scratch.toString('utf8', 0, length).length;
+          sink ^= consumer === 'string' ? scratch.toString('utf8', 0, length).length : scratch[0]! ^ scratch[length - 1]!;
           got++;
         }
         space.wake();
@@ -173,22 +186,24 @@ function postMessageHarness(transport: 'postMessage-string' | 'postMessage-bytes
   };
 }
 
-function harness(t: Transport, size: number): Harness {
+function harness(t: Transport, size: number, consumer: Consumer): Harness {
   switch (t) {
     case 'ring':
-      return ringHarness(size);
+      return ringHarness(size, consumer);
     case 'priority':
-      return priorityHarness(size);
+      return priorityHarness(size, consumer);
     case 'ringbuf.js':
-      return ringbufHarness(size);
+      return ringbufHarness(size, consumer);
     default:
       return postMessageHarness(t, size);
   }
 }
 
+const isRing = (t: Transport): boolean => t === 'ring' || t === 'priority' || t === 'ringbuf.js';
+
 /** One thread: write a batch, drain it, repeat (the ring's own cost, no wake-ups). */
-function oneThreadRound(ring: Ring, body: Uint8Array, n: number): void {
-  const take = decoder(ring);
+function oneThreadRound(ring: Ring, body: Uint8Array, n: number, consumer: Consumer): void {
+  const take = decoder(ring, consumer);
   for (let done = 0; done < n; ) {
     let k = 0;
     while (k < 256 && done + k < n && ring.tryWrite(body)) k++;
@@ -204,15 +219,25 @@ export async function runQueueBench(opts: { timeMs: number; transports?: Transpo
     const bench = new Bench({ name: `queue ${size} B`, time: opts.timeMs, iterations: 8, warmupIterations: 2, throws: true });
     const ring = new Ring(Ring.storageFor(RING_BYTES));
     const body = payload(size);
-    bench.add(`one-thread ring ${size}`, () => oneThreadRound(ring, body, n));
-    const harnesses = new Map<string, Harness>();
+    const meta = new Map<string, { scope: QueueRow['scope']; transport: QueueRow['transport']; consumer: QueueRow['consumer'] }>();
+    const consumers: Consumer[] = ['in place', 'string'];
+    for (const consumer of consumers) {
+      const name = `one-thread ring (${consumer}) ${size}`;
+      meta.set(name, { scope: 'one-thread', transport: 'ring (one thread)', consumer });
+      bench.add(name, () => oneThreadRound(ring, body, n, consumer));
+    }
+    const harnesses: Harness[] = [];
     for (const t of transports) {
-      const h = harness(t, size);
-      harnesses.set(t, h);
-      // An async function: tinybench probes non-async functions by calling them once, which here would start a second, unawaited transfer.
-      bench.add(`cross-thread ${t} ${size}`, async () => {
-        await h.move(n);
-      });
+      for (const consumer of isRing(t) ? consumers : (['in place'] as Consumer[])) {
+        const h = harness(t, size, consumer);
+        harnesses.push(h);
+        const name = `cross-thread ${t} (${consumer}) ${size}`;
+        meta.set(name, { scope: 'cross-thread', transport: t, consumer: isRing(t) ? consumer : 'as delivered' });
+        // An async function: tinybench probes non-async functions by calling them once, which here would start a second, unawaited transfer.
+        bench.add(name, async () => {
+          await h.move(n);
+        });
+      }
     }
     await bench.run();
     for (const task of bench.tasks) {
@@ -220,10 +245,8 @@ export async function runQueueBench(opts: { timeMs: number; transports?: Transpo
       if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state}`);
       const medianMs = r.latency.p50;
       const recordsPerSec = n / (medianMs / 1000);
-      const oneThread = task.name.startsWith('one-thread');
       rows.push({
-        scope: oneThread ? 'one-thread' : 'cross-thread',
-        transport: oneThread ? 'ring (one thread)' : (task.name.split(' ')[1] as Transport),
+        ...meta.get(task.name)!,
         size,
         recordsPerSec: Math.round(recordsPerSec),
         mbPerSec: Math.round(((recordsPerSec * size) / 1e6) * 10) / 10,
@@ -232,7 +255,7 @@ export async function runQueueBench(opts: { timeMs: number; transports?: Transpo
         samples: r.latency.samplesCount ?? 0,
       });
     }
-    for (const h of harnesses.values()) await h.close();
+    for (const h of harnesses) await h.close();
   }
   if (sink === 0.5) console.log('unreachable', sink);
   return rows;

@@ -25,9 +25,13 @@ export const LENGTH_PREFIX = 4;
 /** Records a producer writes before it rings the doorbell (also rung when blocked or done). */
 export const RING_EVERY = 32;
 
-/** A payload whose bytes depend on its size only (built once, outside the measured loop). */
+/**
+ * A payload whose bytes depend on its size only (built once, outside the
+ * measured loop): printable ASCII, like the JSON the gateway moves, and the
+ * same text every transport carries (postMessage-string sends it as a string).
+ */
 export function payload(size: number): Uint8Array {
   const p = new Uint8Array(size);
-  for (let i = 0; i < size; i++) p[i] = (i * 31 + 7) & 0xff;
+  for (let i = 0; i < size; i++) p[i] = 32 + ((i * 31 + 7) % 95);
   return p;
 }
