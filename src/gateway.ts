@@ -6,6 +6,7 @@ import { loadAgent } from './agents/load.js';
 import type { Config } from './config.js';
 import { ErrorCodes, LanegateError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { GatewayMetrics } from './metrics/registry.js';
 import type { PortRole } from './protocol/methods.js';
 import { OutChannel } from './queue/out-channel.js';
 import { Lane, type LaneId } from './queue/records.js';
@@ -69,6 +70,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
   #workers: WorkerSlot[] = [];
   #runtime: Runtime | null = null;
   #tasks: TaskPool | null = null;
+  #metrics: GatewayMetrics | null = null;
   #stopping = false;
 
   constructor(config: Config, log?: Logger) {
@@ -80,6 +82,12 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
   get runtime(): Runtime {
     if (!this.#runtime) throw new LanegateError(ErrorCodes.NOT_STARTED, 'gateway is not started');
     return this.#runtime;
+  }
+
+  /** Prometheus text of every lanegate_* series (what GET /metrics on the conv port serves). */
+  metrics(): Promise<string> {
+    if (!this.#metrics) throw new LanegateError(ErrorCodes.NOT_STARTED, 'gateway is not started');
+    return this.#metrics.text();
   }
 
   async start(): Promise<GatewayInfo> {
@@ -99,6 +107,14 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     const convBell = Signal.over(convOutBell);
     const convChannel = new OutChannel(new Ring(convOut), convBell, true);
     const outs: WorkerOut[] = [[convChannel, convOpsOut ? new OutChannel(new Ring(convOpsOut), convBell, false) : convChannel]];
+    // Read-only views for /metrics (used bytes and full stalls are shared words).
+    const ringViews = [
+      { name: 'conv', ring: new Ring(convRing) },
+      { name: 'ops', ring: new Ring(opsRing) },
+      { name: 'conv-out', ring: new Ring(convOut) },
+      ...(convOpsOut ? [{ name: 'conv-ops-out', ring: new Ring(convOpsOut) }] : []),
+      ...(opsOut ? [{ name: 'ops-out', ring: new Ring(opsOut) }] : []),
+    ];
     const inbound: InboundRing[] = [{ sab: convRing, worker: 0, lane: Lane.CONV, name: 'conv' }];
     if (single) inbound.push({ sab: opsRing, worker: 0, lane: Lane.OPS, name: 'ops' });
     else {
@@ -111,6 +127,14 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     const convEdge = EdgeCounters.storage();
     const opsEdge = single ? null : EdgeCounters.storage();
     const scheme = schemes(c.tls !== null);
+    const metrics = new GatewayMetrics({
+      version: VERSION,
+      mode: single ? 'single-port' : 'dual-port',
+      runtime: () => this.#runtime?.figures() ?? null,
+      edges: [{ port: 'conv', sab: convEdge }, ...(opsEdge ? [{ port: 'ops' as const, sab: opsEdge }] : [])],
+      rings: ringViews,
+    });
+    this.#metrics = metrics;
 
     const agent = await loadAgent(c.agent, { openai: c.openai });
     this.#tasks = new TaskPool(c.taskThreads);
@@ -128,9 +152,13 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
         conv: new EdgeCounters(convEdge).snapshot(),
         ...(opsEdge ? { ops: new EdgeCounters(opsEdge).snapshot() } : {}),
       }),
+      queueWait: metrics.queueWait,
       hooks: {
         connection: (key, lane, open, client) => this.emit('connection', { key, lane: laneName(lane), open, client }),
-        ops: (seq, lane, sessionKey, kind) => this.emit('ops', { seq, lane, sessionKey, kind }),
+        ops: (seq, lane, sessionKey, kind) => {
+          metrics.opsAccepted(lane);
+          this.emit('ops', { seq, lane, sessionKey, kind });
+        },
         backpressure: (engaged, backlogBytes) => this.emit('backpressure', { engaged, backlogBytes }),
       },
     });
@@ -218,6 +246,8 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
           resolve(slot);
         } else if (m.type === 'fatal') {
           fail(new LanegateError(ErrorCodes.WORKER_START, `${init.role} port ${init.host}:${init.port}: ${m.message}`));
+        } else if (m.type === 'metrics-request') {
+          this.#answerMetrics(worker, m.id);
         }
       };
       worker.on('message', onMessage);
@@ -225,9 +255,20 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     });
   }
 
+  /** The conv worker serves GET /metrics; the figures live here, so it asks over its control port. */
+  #answerMetrics(worker: Worker, id: number): void {
+    const answer = (text: string | null): void => worker.postMessage({ type: 'metrics', id, text } satisfies MainToWorker);
+    if (!this.#metrics) return answer(null);
+    this.#metrics.text().then(answer, (e: unknown) => {
+      this.#log.error({ err: e }, 'metrics collection failed');
+      answer(null);
+    });
+  }
+
   #onExit(slot: WorkerSlot, code: number): void {
     this.#workers = this.#workers.filter((w) => w !== slot);
     if (this.#stopping) return;
+    this.#metrics?.workerExit(slot.role);
     this.#log.error({ role: slot.role, code }, 'socket worker exited');
     for (const w of this.#workers) w.worker.postMessage({ type: 'readiness', ready: false } satisfies MainToWorker);
     this.emit('worker-exit', { role: slot.role, code });

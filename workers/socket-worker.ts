@@ -1,14 +1,16 @@
 // Entry of a socket worker thread: one per gateway port. It owns that port's
 // HTTP + WebSocket server, is the only producer of its inbound ring(s), and
 // the only consumer of its outbound ring(s). Control messages only (READY,
-// stop, readiness) go through postMessage.
+// stop, readiness, the /metrics round trip) go through postMessage.
 
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../src/log.js';
 import type { MainToWorker, SocketWorkerInit, WorkerToMain } from '../src/socket/messages.js';
+import { MetricsRelay } from '../src/socket/metrics-relay.js';
 import { SocketServer } from '../src/socket/server.js';
+import { Webchat } from '../src/socket/webchat.js';
 
 const init = workerData as SocketWorkerInit;
 const log = createLogger(init.logLevel, `${init.role}-worker`);
@@ -30,14 +32,19 @@ function lowerPriority(nice: number): void {
   }
 }
 
+// HTTP beyond health lives on the conv port only: the webchat, and /metrics relayed from the main thread.
+const conv = init.role === 'conv';
+const metrics = conv ? new MetricsRelay(post) : null;
+const opsPort = init.opsUrl === null ? null : Number(new URL(init.opsUrl).port);
 const server = new SocketServer(init, log, {
-  page: () => null,
-  metrics: async () => null,
+  webchat: conv ? Webchat.load(opsPort, init.security.tls !== null) : null,
+  metrics: async () => (metrics ? metrics.request() : null),
 });
 
 parentPort!.on('message', (m: MainToWorker) => {
   if (m.type === 'readiness') server.setReady(m.ready);
   else if (m.type === 'webchat-port') server.webchatPort = m.port;
+  else if (m.type === 'metrics') metrics?.answer(m);
   else if (m.type === 'stop') {
     void server.stop(m.reason, m.restartExpectedMs).then(() => {
       post({ type: 'stopped', role: init.role });

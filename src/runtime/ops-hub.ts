@@ -40,6 +40,11 @@ export class OpsHub {
   readonly #schedule: (step: () => void) => void;
   readonly #onEntry: (e: OpsEntry) => void;
   delivered = 0;
+  /** Subscriptions with afterSeq whose range was still retained, and those that were not. */
+  replays = 0;
+  replaysUnrecovered = 0;
+  /** Events sent by replays (the pump), not live. */
+  replayed = 0;
 
   constructor(log: OpsLog, out: Outbox, schedule: (step: () => void) => void, onEntry: (e: OpsEntry) => void = () => {}) {
     this.#log = log;
@@ -85,6 +90,8 @@ export class OpsHub {
       // Asked for more than is retained, or for a future the log never had:
       // the client must reload. It still gets what is retained.
       recovered = p.afterSeq >= first - 1 && p.afterSeq <= head;
+      if (recovered) this.replays++;
+      else this.replaysUnrecovered++;
       cursor = Math.min(head, Math.max(p.afterSeq, first - 1));
     }
     const sub: Subscription = {
@@ -134,7 +141,10 @@ export class OpsHub {
     const batch = this.#log.readAfter(sub.cursor, REPLAY_BATCH);
     for (const e of batch) {
       sub.cursor = e.seq;
-      if (this.#matches(sub, e)) this.#send([sub.conn], e);
+      if (this.#matches(sub, e)) {
+        this.#send([sub.conn], e);
+        this.replayed++;
+      }
     }
     if (sub.cursor < this.#log.headSeq) this.#queuePump(sub);
   }

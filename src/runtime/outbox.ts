@@ -19,6 +19,8 @@ export type WorkerOut = [conv: OutChannel, ops: OutChannel];
  */
 export class Outbox {
   readonly #workers: WorkerOut[];
+  /** Frames addressed to clients, by lane (a fan-out to N connections counts N): for /metrics. */
+  readonly sent: [number, number] = [0, 0];
 
   constructor(workers: WorkerOut[]) {
     this.#workers = workers;
@@ -55,15 +57,17 @@ export class Outbox {
       ids.push(connIdOf(k));
     }
     if (byWorker.size === 0) return;
+    for (const ids of byWorker.values()) this.sent[lane] += ids.length;
     const frame = eventOpenRaw(event, payloadJson);
     for (const [w, ids] of byWorker) this.#workers[w]![lane].send(OutKind.EVENT, ids, frame);
   }
 
   close(key: ConnKey, code: number, reason: string): void {
-    this.#one(key, Lane.CONV, OutKind.CLOSE, JSON.stringify({ code, reason }));
+    this.#workers[workerOf(key)]![Lane.CONV].send(OutKind.CLOSE, [connIdOf(key)], JSON.stringify({ code, reason }));
   }
 
   #one(key: ConnKey, lane: LaneId, kind: number, body: string): void {
+    this.sent[lane]++;
     this.#workers[workerOf(key)]![lane].send(kind, [connIdOf(key)], body);
   }
 }

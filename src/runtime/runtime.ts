@@ -1,4 +1,5 @@
 import type { Agent, TaskSpec } from '../agents/types.js';
+import type { RuntimeFigures } from '../metrics/registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { err, ErrorCode } from '../protocol/frames.js';
@@ -51,7 +52,15 @@ export interface RuntimeOptions {
   version: string;
   /** Per-port connection and refusal counters from the socket workers (for `status`). */
   edge?: () => Record<string, unknown>;
+  /** Per-lane queue-wait observers (seconds) for /metrics, fed once per request record. */
+  queueWait?: readonly [QueueWaitObserver, QueueWaitObserver];
 }
+
+export interface QueueWaitObserver {
+  observe(seconds: number): void;
+}
+
+const NO_OBSERVER: QueueWaitObserver = { observe() {} };
 
 interface ConnState {
   info: Record<string, unknown> | null;
@@ -76,6 +85,8 @@ export class Runtime {
   readonly #hub: OpsHub;
   #gated = false;
   requests = 0;
+  /** Requests taken per lane (conv, ops). */
+  readonly framesIn: [number, number] = [0, 0];
 
   constructor(o: RuntimeOptions) {
     this.#o = o;
@@ -131,6 +142,23 @@ export class Runtime {
   /** Queue-wait summaries (ms) per lane: enqueue in the worker to dequeue here. */
   queueWait(): { conv: ReturnType<Histogram['summary']>; ops: ReturnType<Histogram['summary']> } {
     return { conv: this.#wait[Lane.CONV].summary(), ops: this.#wait[Lane.OPS].summary() };
+  }
+
+  /** The figures /metrics reads at scrape time. */
+  figures(): RuntimeFigures {
+    const backlog = (lane: LaneId): number => Math.max(...this.#o.outbox.channels(lane).map((c) => c.backlogBytes));
+    return {
+      framesIn: this.framesIn,
+      framesOut: this.#o.outbox.sent,
+      outBacklogBytes: [backlog(Lane.CONV), backlog(Lane.OPS)],
+      replays: { recovered: this.#hub.replays, reload: this.#hub.replaysUnrecovered },
+      replayedEvents: this.#hub.replayed,
+      opsHeadSeq: this.#hub.headSeq,
+      opsSubscribers: this.#hub.subscriberCount,
+      activeRuns: this.#runs.activeCount,
+      tasksQueued: this.#o.tasks.queued,
+      tasksCompleted: this.#o.tasks.completed,
+    };
   }
 
   status(): Record<string, unknown> {
@@ -206,12 +234,17 @@ export class Runtime {
     const reader = new RecordView(ring);
     const text = Buffer.from(ring.sab, ring.bytes.byteOffset, ring.capacity);
     const hist = this.#wait[def.lane];
+    const observer = this.#o.queueWait?.[def.lane] ?? NO_OBSERVER;
+    const lane = def.lane;
     const handle = (at: number, length: number): void => {
       const kind = reader.u8(at + IN_KIND);
       const key = connKey(def.worker, reader.u32(at + IN_CONN));
       const body = text.toString('utf8', at + IN_HEADER_BYTES, at + length);
       if (kind === InKind.REQUEST || kind === InKind.REQUEST_WITH_PAYLOAD) {
-        hist.record(nowMs() - reader.f64(at + IN_TIME));
+        const waitMs = nowMs() - reader.f64(at + IN_TIME);
+        hist.record(waitMs);
+        observer.observe(waitMs / 1000);
+        this.framesIn[lane]++;
         this.#request(key, def.lane, body, kind === InKind.REQUEST_WITH_PAYLOAD);
       } else if (kind === InKind.OPEN) this.#open(key, def.lane, body);
       else if (kind === InKind.CLOSE) this.#close(key, def.lane);

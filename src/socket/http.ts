@@ -1,21 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Webchat } from './webchat.js';
 
 export interface HttpContext {
   /** All workers and the runtime are up. */
   ready(): boolean;
-  /** The webchat page, or null on ports that serve none. */
-  page(): string | null;
-  /** Prometheus text, or null when unavailable. */
+  /** The webchat page and its config, or null on ports that serve none. */
+  webchat: Webchat | null;
+  /** Prometheus text, or null on ports that serve none; rejects when the runtime cannot answer (503). */
   metrics(): Promise<string | null>;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+/** Prometheus text exposition format 0.0.4 (what prom-client's default registry produces). */
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
 
-/** Plain HTTP on a gateway port: health, readiness, metrics, the webchat page. */
+/** Plain HTTP on a gateway port: health, readiness, metrics, the webchat page and its config. */
 export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: HttpContext): void {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -35,19 +39,21 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: HttpC
       ctx.metrics().then(
         (text) => {
           if (text === null) return json(res, 404, { ok: false, error: 'metrics are served on the conv port' });
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
         },
-        () => json(res, 500, { ok: false, error: 'metrics unavailable' }),
+        (e: Error) => json(res, 503, { ok: false, error: e.message }, { 'retry-after': '1' }),
       );
       return;
     case '/': {
-      const page = ctx.page();
-      if (page !== null) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) }).end(page);
-        return;
-      }
-      break;
+      if (!ctx.webchat) break;
+      const page = ctx.webchat.page(req.headers.host);
+      res.writeHead(200, { ...page.headers, 'content-length': Buffer.byteLength(page.body) }).end(page.body);
+      return;
     }
+    case '/webchat/config':
+      if (!ctx.webchat) break;
+      json(res, 200, ctx.webchat.config());
+      return;
   }
   json(res, 404, { ok: false, error: 'not found' });
 }

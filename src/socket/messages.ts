@@ -1,6 +1,8 @@
 // The typed protocol between the main thread and a socket worker. Bulk
 // traffic goes through the SharedArrayBuffer rings; these messages are
-// control only: the READY handshake, stop, and readiness for /readyz.
+// control only: the READY handshake, stop, readiness for /readyz, and the
+// /metrics question and answer (the conv worker serves HTTP, the figures live
+// on the main thread; a scrape is rare, so a message round trip is cheap).
 
 import type { LogLevel } from '../config.js';
 import type { PortRole } from '../protocol/methods.js';
@@ -42,10 +44,14 @@ export interface SocketWorkerInit {
 export type WorkerToMain =
   | { type: 'ready'; role: PortRole; port: number }
   | { type: 'fatal'; role: PortRole; code: string; message: string }
-  | { type: 'stopped'; role: PortRole };
+  | { type: 'stopped'; role: PortRole }
+  /** GET /metrics arrived (conv worker): the main thread answers with `metrics` and the same id. */
+  | { type: 'metrics-request'; id: number };
 
 export type MainToWorker =
   | { type: 'stop'; reason: string; restartExpectedMs?: number }
   | { type: 'readiness'; ready: boolean }
   /** The conv port once it listens: the webchat's origin, allowed on the ops port too. */
-  | { type: 'webchat-port'; port: number };
+  | { type: 'webchat-port'; port: number }
+  /** Prometheus text for a `metrics-request`; null when collection failed. */
+  | { type: 'metrics'; id: number; text: string | null };
