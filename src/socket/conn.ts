@@ -18,6 +18,9 @@ export interface OutPolicy {
   onSlow(conn: Conn): void;
 }
 
+/** Corked writes past this size are flushed at once (see Conn.cork). */
+const CORK_FLUSH_BYTES = 64 * 1024;
+
 /** Why a connection's socket is not being read; reading resumes when no reason is left. */
 export const Pause = {
   /** Its record is held: the conv ring is full. */
@@ -55,7 +58,7 @@ export class Conn {
   readonly #out: OutPolicy;
   #pauses = 0;
   #corked = false;
-  /** Bytes sent while corked: still in our own buffer by choice, not the client's backlog. */
+  /** Bytes written since the socket was corked (flushed every CORK_FLUSH_BYTES). */
   #corkedBytes = 0;
 
   constructor(id: number, ws: WebSocket, remote: string, out: OutPolicy = UNLIMITED) {
@@ -102,14 +105,23 @@ export class Conn {
     this.#write(Buffer.concat([open, tail]));
   }
 
-  /** What the client has not taken yet (ws and socket buffers), less what we hold corked this turn. */
+  /** What the client has not taken yet (ws and socket buffers, corked writes included). */
   #backlog(): number {
-    return this.ws.bufferedAmount - this.#corkedBytes;
+    return this.ws.bufferedAmount;
   }
 
   #write(frame: string | Buffer): void {
-    if (this.#corked) this.#corkedBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
     this.ws.send(frame, { binary: false });
+    if (!this.#corked) return;
+    // Hand large batches to the kernel as they grow: corked bytes count as
+    // backlog, and a fast client must not look slow because we held them.
+    this.#corkedBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    if (this.#corkedBytes >= CORK_FLUSH_BYTES) {
+      const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } | null })._socket;
+      socket?.uncork();
+      socket?.cork();
+      this.#corkedBytes = 0;
+    }
   }
 
   /**
