@@ -21,6 +21,12 @@ const BASELINE = here('./baseline-server.js');
 const PROBE = { intervalMs: 5, samples: 1000, graceMs: 10_000 };
 const FLOOD_RATES = [2_000, 5_000, 10_000, 0] as const; // 0 = saturate
 const WARMUP_MS = 500;
+/**
+ * The load here is the point: lanegate's per-connection message rate limits
+ * (on by default, see Security) would refuse it, so the benchmark turns them
+ * off. Everything else runs with the defaults.
+ */
+const BENCH_ENV = { LANEGATE_CONV_RATE: '0', LANEGATE_OPS_RATE: '0' };
 const PAYLOAD_BYTES = 256;
 
 export type Mode = 'dual-port' | 'single-port' | 'one-socket baseline';
@@ -90,7 +96,7 @@ async function phase(mode: Mode, convUrl: string, floodUrl: string, rate: number
 async function runMode(mode: Mode, say: (s: string) => void, env: Record<string, string> = {}): Promise<PhaseResult[]> {
   let target: RunningGateway;
   if (mode === 'one-socket baseline') target = await startGateway({}, 15_000, [BASELINE]);
-  else target = await startGateway(mode === 'dual-port' ? { LANEGATE_OPS_PORT: '0', ...env } : env);
+  else target = await startGateway({ ...BENCH_ENV, ...(mode === 'dual-port' ? { LANEGATE_OPS_PORT: '0' } : {}), ...env });
   const floodUrl = target.opsUrl ?? target.convUrl;
   const out: PhaseResult[] = [];
   try {
@@ -111,7 +117,7 @@ async function runMode(mode: Mode, say: (s: string) => void, env: Record<string,
 
 async function echoThroughput(say: (s: string) => void): Promise<{ lanegate: EchoReport; plainWs: EchoReport }> {
   const args = { connections: 4, window: 32, durationMs: 3000 };
-  const gw = await startGateway({ LANEGATE_OPS_PORT: '0' });
+  const gw = await startGateway({ ...BENCH_ENV, LANEGATE_OPS_PORT: '0' });
   const lanegate = await child<EchoArgs, EchoReport>('./echo-load.js', { url: gw.convUrl, ...args }).finally(() => gw.stop());
   const echo = await startGateway({}, 15_000, [BASELINE, '--echo']);
   const plainWs = await child<EchoArgs, EchoReport>('./echo-load.js', { url: echo.convUrl, raw: true, ...args }).finally(() => echo.stop());
