@@ -2,6 +2,12 @@ import type { Signal } from './signal.js';
 
 /** Ops items between clock reads when a turn has a time budget. */
 const TIME_CHECK_EVERY = 8;
+// Parking and being woken costs a futex round trip on both sides (the
+// producer's Atomics.notify measured 16% of a socket worker's time under
+// pipelined requests), and the next record of a burst usually arrives within
+// one event-loop turn: after a turn that did work, look once more first
+// (measured: request/response throughput ~84k -> ~95k/s; lingering longer,
+// 50-500 us, cost more CPU than the wake-ups it saved).
 
 /** Something the consumer can take work from: a ring with its handler, or a local queue. */
 export interface LaneSource {
@@ -94,8 +100,9 @@ export class PriorityConsumer {
         if (performance.now() >= deadline) budget = 0;
       }
     }
-    if (budget === 0) this.#schedule();
-    else this.#park();
+    // A turn that did work is followed by one more look before parking.
+    if (budget < this.#opt.maxPerTurn) return this.#schedule();
+    this.#park();
   };
 
   #takeConv(max: number): number {
