@@ -84,7 +84,6 @@ export class Runtime {
   readonly #runs: RunManager;
   readonly #hub: OpsHub;
   #gated = false;
-  requests = 0;
   /** Requests taken per lane (conv, ops). */
   readonly framesIn: [number, number] = [0, 0];
 
@@ -172,7 +171,7 @@ export class Runtime {
       queueWait: this.queueWait(),
       connections: this.#conns.size,
       activeRuns: this.#runs.activeCount,
-      requests: this.requests,
+      requests: this.framesIn[Lane.CONV] + this.framesIn[Lane.OPS],
       ops: { headSeq: this.#hub.headSeq, firstSeq: this.#hub.firstSeq, subscribers: this.#hub.subscriberCount, delivered: this.#hub.delivered },
       tasks: { completed: this.#o.tasks.completed, queued: this.#o.tasks.queued },
       edge: this.#o.edge?.(),
@@ -253,7 +252,6 @@ export class Runtime {
   }
 
   #request(key: ConnKey, lane: LaneId, body: string, split: boolean): void {
-    this.requests++;
     let payloadJson: string | null = null;
     if (split) {
       const nl = body.indexOf('\n');

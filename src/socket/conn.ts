@@ -117,11 +117,16 @@ export class Conn {
     // backlog, and a fast client must not look slow because we held them.
     this.#corkedBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
     if (this.#corkedBytes >= CORK_FLUSH_BYTES) {
-      const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } | null })._socket;
+      const socket = this.#socket();
       socket?.uncork();
       socket?.cork();
       this.#corkedBytes = 0;
     }
+  }
+
+  /** ws's underlying socket (ws has no public cork; see cork()). */
+  #socket(): { cork(): void; uncork(): void } | null {
+    return (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } | null })._socket ?? null;
   }
 
   /**
@@ -131,7 +136,7 @@ export class Conn {
    * per-frame cork nests inside ours. Returns true if it corked now.
    */
   cork(): boolean {
-    const socket = (this.ws as unknown as { _socket?: { cork(): void } | null })._socket;
+    const socket = this.#socket();
     if (this.#corked || !socket) return false;
     socket.cork();
     this.#corked = true;
@@ -142,7 +147,7 @@ export class Conn {
     if (!this.#corked) return;
     this.#corked = false;
     this.#corkedBytes = 0;
-    (this.ws as unknown as { _socket?: { uncork(): void } | null })._socket?.uncork();
+    this.#socket()?.uncork();
   }
 
   /** Stops reading the socket for `reason` (a Pause bit). */
