@@ -1,7 +1,8 @@
 // One benchmark runner: `--scope queue` (npm run bench), `--scope e2e`
 // (npm run bench:e2e), `--scope all`; `--json` prints JSON instead of tables.
 // Tuning runs: `--modes dual-port` (e2e modes to run) and
-// `--env LANEGATE_OPS_NICE=19` (extra gateway environment).
+// `--env LANEGATE_OPS_NICE=19` (extra gateway environment), `--rates max`
+// (flood rates after the idle phase).
 
 import { fmt, machine, ratio, table, writeResult } from './report.js';
 import { runQueueBench, SIZES, type QueueRow } from './queue/queue-bench.js';
@@ -61,7 +62,13 @@ async function main(): Promise<void> {
         .filter(Boolean)
         .map((kv) => kv.split('=') as [string, string]),
     );
-    results.e2e = await runE2E({ say, ...(modes ? { modes: modes.split(',') as never } : {}), env });
+    const rates = arg('rates', '');
+    results.e2e = await runE2E({
+      say,
+      ...(modes ? { modes: modes.split(',') as never } : {}),
+      ...(rates ? { rates: rates.split(',').map((r) => (r === 'max' ? 0 : Number(r))) } : {}),
+      env,
+    });
   }
   if (json) console.log(JSON.stringify(results, null, 2));
   process.exit(0);

@@ -93,14 +93,14 @@ async function phase(mode: Mode, convUrl: string, floodUrl: string, rate: number
   };
 }
 
-async function runMode(mode: Mode, say: (s: string) => void, env: Record<string, string> = {}): Promise<PhaseResult[]> {
+async function runMode(mode: Mode, say: (s: string) => void, env: Record<string, string> = {}, rates: readonly number[] = FLOOD_RATES): Promise<PhaseResult[]> {
   let target: RunningGateway;
   if (mode === 'one-socket baseline') target = await startGateway({}, 15_000, [BASELINE]);
   else target = await startGateway({ ...BENCH_ENV, ...(mode === 'dual-port' ? { LANEGATE_OPS_PORT: '0' } : {}), ...env });
   const floodUrl = target.opsUrl ?? target.convUrl;
   const out: PhaseResult[] = [];
   try {
-    for (const rate of [null, ...FLOOD_RATES]) {
+    for (const rate of [null, ...rates]) {
       const r = await phase(mode, target.convUrl, floodUrl, rate);
       out.push(r);
       const o = r.ops;
@@ -169,6 +169,8 @@ export interface E2EOptions {
   modes?: Mode[];
   /** Extra environment for the lanegate modes (tuning runs, e.g. LANEGATE_OPS_NICE). */
   env?: Record<string, string>;
+  /** Flood rates after the idle phase (tuning runs); 0 = saturate. */
+  rates?: number[];
 }
 
 export async function runE2E(o: E2EOptions): Promise<unknown> {
@@ -176,7 +178,7 @@ export async function runE2E(o: E2EOptions): Promise<unknown> {
   const t0 = Date.now();
   if (o.modes) {
     const rows: PhaseResult[] = [];
-    for (const mode of o.modes) rows.push(...(await runMode(mode, o.say, o.env)));
+    for (const mode of o.modes) rows.push(...(await runMode(mode, o.say, o.env, o.rates)));
     return { rows };
   }
   o.say(`\nend-to-end: chats every ${PROBE.intervalMs} ms open-loop (${PROBE.samples} per phase), ops floods of ${FLOOD_RATES.map((r) => r || 'max').join(', ')} deliveries/s (${PAYLOAD_BYTES} B payloads)`);
