@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   say(`lanegate benchmarks on ${m.cpu}, ${m.cores} cores, node ${m.node}`);
   const results: Record<string, unknown> = { machine: m };
   if (scope === 'queue' || scope === 'all') {
-    say('\nqueue throughput: producer worker -> main thread; consumer "in place" reads each record where it lies (ringbuf.js: pops it into a scratch buffer), "string" decodes it to a JS string as the runtime does; postMessage delivers a string or a copied Uint8Array; medians of tinybench iterations');
+    say('\nqueue throughput: producer worker -> main thread; consumer "in place" reads each record where it lies (ringbuf.js: pops it into a scratch buffer), "string" decodes it to a JS string as the runtime does; postMessage delivers a string or a copied Uint8Array; each rate is the median of 3 interleaved rounds of tinybench medians');
     const rows = await runQueueBench({ timeMs: Number(arg('time', '1500')) });
     const report = queueReport(rows);
     say(report);

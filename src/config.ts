@@ -35,6 +35,8 @@ export interface Config {
   opsNice: number;
   /** Outbound bytes held for a worker before the runtime stops taking ops work. */
   opsOutHeadroom: number;
+  /** Young-generation collections on one thread (serial) or with V8's helper threads (parallel). */
+  scavenge: 'serial' | 'parallel';
   openai: { apiKey: string | null; baseUrl: string; model: string };
   /** JWT auth (an alternative to the shared token); null: off. */
   jwt: JwtConfig | null;
@@ -90,6 +92,7 @@ export const DEFAULTS = {
   taskThreads: 1,
   opsNice: 0,
   opsOutHeadroom: 1 << 16,
+  scavenge: 'serial' as const,
   openaiBaseUrl: 'https://api.openai.com/v1',
   openaiModel: 'gpt-4o-mini',
   preauthMaxPayload: 64 * 1024,
@@ -360,6 +363,7 @@ export function loadConfig(env: Env = {}): Config {
     taskThreads: integer(env, ['LANEGATE_TASK_THREADS'], DEFAULTS.taskThreads, 1, 256),
     opsNice: integer(env, ['LANEGATE_OPS_NICE'], DEFAULTS.opsNice, 0, 19),
     opsOutHeadroom: integer(env, ['LANEGATE_OPS_OUT_HEADROOM'], DEFAULTS.opsOutHeadroom, 1024, RING_MAX),
+    scavenge: oneOf(env, 'LANEGATE_SCAVENGE', ['serial', 'parallel'] as const, DEFAULTS.scavenge),
     openai: {
       apiKey: pick(env, 'OPENAI_API_KEY')?.[1] ?? null,
       baseUrl: url(env, 'LANEGATE_OPENAI_BASE_URL', DEFAULTS.openaiBaseUrl),

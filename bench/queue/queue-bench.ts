@@ -37,7 +37,7 @@ export interface QueueRow {
   size: number;
   recordsPerSec: number;
   mbPerSec: number;
-  /** Median milliseconds per iteration of `records` records. */
+  /** Milliseconds per iteration of `records` records: the median over rounds of each round's median. */
   medianMs: number;
   records: number;
   samples: number;
@@ -211,48 +211,66 @@ function oneThreadRound(ring: Ring, body: Uint8Array, n: number, consumer: Consu
   }
 }
 
+/**
+ * Rounds per size. The VM drifts by tens of percent within seconds, and
+ * tinybench runs its tasks one after the other, so a single pass compares
+ * transports measured at different moments. Each round runs every task
+ * briefly; a row's rate is the median of its rounds.
+ */
+const ROUNDS = 3;
+
 export async function runQueueBench(opts: { timeMs: number; transports?: Transport[] }): Promise<QueueRow[]> {
   const transports: Transport[] = opts.transports ?? ['ring', 'priority', 'ringbuf.js', 'postMessage-string', 'postMessage-bytes'];
   const rows: QueueRow[] = [];
   for (const size of SIZES) {
     const n = PER_ITERATION[size]!;
-    const bench = new Bench({ name: `queue ${size} B`, time: opts.timeMs, iterations: 8, warmupIterations: 2, throws: true });
     const ring = new Ring(Ring.storageFor(RING_BYTES));
     const body = payload(size);
-    const meta = new Map<string, { scope: QueueRow['scope']; transport: QueueRow['transport']; consumer: QueueRow['consumer'] }>();
+    const tasks: { name: string; meta: Pick<QueueRow, 'scope' | 'transport' | 'consumer'>; fn: () => unknown }[] = [];
     const consumers: Consumer[] = ['in place', 'string'];
     for (const consumer of consumers) {
-      const name = `one-thread ring (${consumer}) ${size}`;
-      meta.set(name, { scope: 'one-thread', transport: 'ring (one thread)', consumer });
-      bench.add(name, () => oneThreadRound(ring, body, n, consumer));
+      tasks.push({ name: `one-thread ring (${consumer}) ${size}`, meta: { scope: 'one-thread', transport: 'ring (one thread)', consumer }, fn: () => oneThreadRound(ring, body, n, consumer) });
     }
     const harnesses: Harness[] = [];
     for (const t of transports) {
       for (const consumer of isRing(t) ? consumers : (['in place'] as Consumer[])) {
         const h = harness(t, size, consumer);
         harnesses.push(h);
-        const name = `cross-thread ${t} (${consumer}) ${size}`;
-        meta.set(name, { scope: 'cross-thread', transport: t, consumer: isRing(t) ? consumer : 'as delivered' });
-        // An async function: tinybench probes non-async functions by calling them once, which here would start a second, unawaited transfer.
-        bench.add(name, async () => {
-          await h.move(n);
+        tasks.push({
+          name: `cross-thread ${t} (${consumer}) ${size}`,
+          meta: { scope: 'cross-thread', transport: t, consumer: isRing(t) ? consumer : 'as delivered' },
+          // An async function: tinybench probes non-async functions by calling them once, which here would start a second, unawaited transfer.
+          fn: async () => {
+            await h.move(n);
+          },
         });
       }
     }
-    await bench.run();
-    for (const task of bench.tasks) {
-      const r = task.result;
-      if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state}`);
-      const medianMs = r.latency.p50;
+    const medians = new Map<string, number[]>();
+    const samples = new Map<string, number>();
+    for (let round = 0; round < ROUNDS; round++) {
+      const bench = new Bench({ name: `queue ${size} B round ${round + 1}`, time: opts.timeMs / ROUNDS, iterations: 6, warmupIterations: 2, throws: true });
+      for (const t of tasks) bench.add(t.name, t.fn);
+      await bench.run();
+      for (const task of bench.tasks) {
+        const r = task.result;
+        if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state}`);
+        medians.set(task.name, [...(medians.get(task.name) ?? []), r.latency.p50]);
+        samples.set(task.name, (samples.get(task.name) ?? 0) + (r.latency.samplesCount ?? 0));
+      }
+    }
+    for (const t of tasks) {
+      const ms = medians.get(t.name)!.sort((a, b) => a - b);
+      const medianMs = ms[Math.floor(ms.length / 2)]!;
       const recordsPerSec = n / (medianMs / 1000);
       rows.push({
-        ...meta.get(task.name)!,
+        ...t.meta,
         size,
         recordsPerSec: Math.round(recordsPerSec),
         mbPerSec: Math.round(((recordsPerSec * size) / 1e6) * 10) / 10,
         medianMs: Math.round(medianMs * 1000) / 1000,
         records: n,
-        samples: r.latency.samplesCount ?? 0,
+        samples: samples.get(t.name)!,
       });
     }
     for (const h of harnesses) await h.close();

@@ -17,6 +17,8 @@ test('defaults match the design table', () => {
   assert.equal(c.agent, 'echo');
   assert.equal(c.logLevel, 'info');
   assert.equal(c.tickIntervalMs, DEFAULTS.tickIntervalMs);
+  assert.equal(c.scavenge, 'serial');
+  assert.equal(loadConfig({ LANEGATE_SCAVENGE: 'parallel' }).scavenge, 'parallel');
 });
 
 test('OpenClaw variable names are read as aliases; lanegate names win', () => {
@@ -41,6 +43,7 @@ test('each bad value throws a ConfigError naming its variable', () => {
     [{ LANEGATE_HOST: 'http://x' }, 'LANEGATE_HOST'],
     [{ LANEGATE_TICK_INTERVAL_MS: '5' }, 'LANEGATE_TICK_INTERVAL_MS'],
     [{ LANEGATE_OPS_NICE: '20' }, 'LANEGATE_OPS_NICE'],
+    [{ LANEGATE_SCAVENGE: 'fast' }, 'LANEGATE_SCAVENGE'],
     [{ LANEGATE_OPENAI_BASE_URL: 'ftp://x' }, 'LANEGATE_OPENAI_BASE_URL'],
   ];
   for (const [env, variable] of cases) {

@@ -31,3 +31,11 @@ test('a large retention grows its storage lazily and wraps correctly', () => {
   const tail = log.readAfter(249_995, 10);
   assert.deepEqual(tail.map((e) => e.idempotencyKey), ['x249996', 'x249997', 'x249998', 'x249999', 'x250000']);
 });
+
+test('every retained key is still found after the key table is rebuilt many times; evicted keys are not', () => {
+  const log = new MemoryOpsLog(1_000);
+  for (let i = 1; i <= 20_000; i++) log.append(entry(`r${i}`));
+  for (let i = 19_001; i <= 20_000; i++) assert.deepEqual(log.append(entry(`r${i}`)), { seq: i, duplicate: true }, `r${i}`);
+  assert.equal(log.headSeq, 20_000, 'duplicates take no seq');
+  assert.deepEqual(log.append(entry('r19000')), { seq: 20_001, duplicate: false }, 'r19000 left retention');
+});
