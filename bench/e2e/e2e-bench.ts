@@ -164,9 +164,14 @@ async function interleaved(say: (s: string) => void): Promise<PhaseResult[]> {
 interface EchoResult {
   /** Requests in flight per connection. */
   window: number;
+  /** 1.. (the deeper window is measured in several rounds). */
+  round: number;
   lanegate: EchoReport;
   plainWs: EchoReport;
 }
+
+/** Rounds of the 128-in-flight measurement, which the figure is judged on. */
+const ECHO_ROUNDS = 3;
 
 /**
  * Throughput is capacity: with too few requests in flight it measures round
@@ -177,14 +182,32 @@ interface EchoResult {
  */
 async function echoThroughput(say: (s: string) => void): Promise<EchoResult[]> {
   const out: EchoResult[] = [];
-  for (const window of [32, 128]) {
-    const args = { connections: 4, window, durationMs: 3000 };
-    const gw = await startGateway({ ...BENCH_ENV, LANEGATE_OPS_PORT: '0' });
-    const lanegate = await child<EchoArgs, EchoReport>('./echo-load.js', { url: gw.convUrl, ...args }).finally(() => gw.stop());
-    const echo = await startGateway({}, 15_000, [BASELINE, '--echo']);
-    const plainWs = await child<EchoArgs, EchoReport>('./echo-load.js', { url: echo.convUrl, raw: true, ...args }).finally(() => echo.stop());
-    say(`  request/response, 4 x ${window} in flight: lanegate ${fmt(lanegate.perSec)}/s, plain ws echo ${fmt(plainWs.perSec)}/s (${ratio(lanegate.perSec, plainWs.perSec)})`);
-    out.push({ window, lanegate, plainWs });
+  // Both servers up at once, measured alternately (the order flips every round): the VM drifts.
+  const gw = await startGateway({ ...BENCH_ENV, LANEGATE_OPS_PORT: '0' });
+  const echo = await startGateway({}, 15_000, [BASELINE, '--echo']);
+  try {
+    let k = 0;
+    for (const [window, rounds] of [[32, 1], [128, ECHO_ROUNDS]] as const) {
+      for (let round = 1; round <= rounds; round++) {
+        const args = { connections: 4, window, durationMs: 3000 };
+        const runLanegate = () => child<EchoArgs, EchoReport>('./echo-load.js', { url: gw.convUrl, ...args });
+        const runPlain = () => child<EchoArgs, EchoReport>('./echo-load.js', { url: echo.convUrl, raw: true, ...args });
+        let lanegate: EchoReport;
+        let plainWs: EchoReport;
+        if (k++ % 2 === 0) {
+          lanegate = await runLanegate();
+          plainWs = await runPlain();
+        } else {
+          plainWs = await runPlain();
+          lanegate = await runLanegate();
+        }
+        say(`  request/response, 4 x ${window} in flight${rounds > 1 ? ` (round ${round})` : ''}: lanegate ${fmt(lanegate.perSec)}/s, plain ws echo ${fmt(plainWs.perSec)}/s (${ratio(lanegate.perSec, plainWs.perSec)})`);
+        out.push({ window, round, lanegate, plainWs });
+      }
+    }
+  } finally {
+    await gw.stop();
+    await echo.stop();
   }
   return out;
 }
@@ -203,7 +226,9 @@ const median = (xs: number[]): number => {
 };
 
 function figures(rows: PhaseResult[], echoes: EchoResult[]): Figure[] {
-  const echo = echoes[echoes.length - 1]!;
+  const deep = echoes.filter((e) => e.window === 128);
+  const echoRatios = deep.map((e) => e.lanegate.perSec / e.plainWs.perSec);
+  const echoMedian = median(echoRatios);
   const rounds = [...new Set(rows.map((r) => r.round))];
   const get = (mode: Mode, flood: number | 'max', round: number): PhaseResult => rows.find((r) => r.mode === mode && r.flood === flood && r.round === round)!;
   const lost = rows.filter((r) => r.ops && (r.ops.sent !== r.ops.acked || r.ops.acked !== r.ops.delivered || r.ops.duplicateAcks + r.ops.duplicateEvents + r.ops.outOfOrder > 0));
@@ -221,10 +246,10 @@ function figures(rows: PhaseResult[], echoes: EchoResult[]): Figure[] {
   const opsRate = (r: PhaseResult): number => r.ops!.ackedPerSec;
   return [
     {
-      figure: `echo throughput (4 x ${echo.window} in flight): lanegate / plain ws echo`,
-      value: `${(echo.lanegate.perSec / echo.plainWs.perSec).toFixed(2)} (${echo.lanegate.perSec} / ${echo.plainWs.perSec})`,
+      figure: 'echo throughput (4 x 128 in flight): lanegate / plain ws echo',
+      value: `${echoMedian.toFixed(2)}: ${deep.map((e, i) => `${echoRatios[i]!.toFixed(2)} (${e.lanegate.perSec} / ${e.plainWs.perSec})`).join(', ')}`,
       target: '>= 0.85',
-      met: echo.lanegate.perSec / echo.plainWs.perSec >= 0.85,
+      met: echoMedian >= 0.85,
     },
     f('saturated conv p99: dual-port / baseline', dual('max', p99), base('max', p99), '<= 1/6 (0.167)', (x) => x <= 1 / 6),
     f('saturated conv p99: dual-port / own idle', dual('max', p99), dual(0, p99), '<= 2.5', (x) => x <= 2.5),
@@ -302,7 +327,7 @@ export async function runE2E(o: E2EOptions): Promise<unknown> {
     '',
     phaseTable,
     '',
-    ...echo.map((e) => `Request/response throughput (4 connections x ${e.window} in flight, 3 s): lanegate ${e.lanegate.perSec}/s, plain single-thread ws echo server ${e.plainWs.perSec}/s (${ratio(e.lanegate.perSec, e.plainWs.perSec)}).\n`),
+    ...echo.map((e) => `Request/response throughput (4 connections x ${e.window} in flight, 3 s${e.window === 128 ? `, round ${e.round}` : ''}): lanegate ${e.lanegate.perSec}/s, plain single-thread ws echo server ${e.plainWs.perSec}/s (${ratio(e.lanegate.perSec, e.plainWs.perSec)}).\n`),
     '',
     figTable,
     '',

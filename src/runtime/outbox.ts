@@ -19,20 +19,23 @@ export type WorkerOut = [conv: OutChannel, ops: OutChannel];
  */
 export class Outbox {
   readonly #workers: WorkerOut[];
+  /** Distinct channels per lane, computed once (the runtime asks before every ops record). */
+  readonly #distinct: [OutChannel[], OutChannel[]];
   /** Frames addressed to clients, by lane (a fan-out to N connections counts N): for /metrics. */
   readonly sent: [number, number] = [0, 0];
 
   constructor(workers: WorkerOut[]) {
     this.#workers = workers;
+    this.#distinct = [Lane.CONV, Lane.OPS].map((lane) => [...new Set(workers.map((w) => w[lane]))]) as [OutChannel[], OutChannel[]];
   }
 
   channel(worker: number, lane: LaneId): OutChannel {
     return this.#workers[worker]![lane];
   }
 
-  /** Distinct channels (for backpressure checks). */
-  channels(lane: LaneId): OutChannel[] {
-    return [...new Set(this.#workers.map((w) => w[lane]))];
+  /** Distinct channels (for backpressure checks). Do not modify the array. */
+  channels(lane: LaneId): readonly OutChannel[] {
+    return this.#distinct[lane];
   }
 
   ok(key: ConnKey, lane: LaneId, id: string, payload: unknown): void {
