@@ -161,7 +161,7 @@ async function interleaved(say: (s: string) => void): Promise<PhaseResult[]> {
   return rows;
 }
 
-interface EchoResult {
+export interface EchoResult {
   /** Requests in flight per connection. */
   window: number;
   /** 1.. (the deeper window is measured in several rounds). */
@@ -225,7 +225,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function figures(rows: PhaseResult[], echoes: EchoResult[]): Figure[] {
+export function figures(rows: PhaseResult[], echoes: EchoResult[]): Figure[] {
   const deep = echoes.filter((e) => e.window === 128);
   const echoRatios = deep.map((e) => e.lanegate.perSec / e.plainWs.perSec);
   const echoMedian = median(echoRatios);
