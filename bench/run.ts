@@ -5,7 +5,15 @@
 // (flood rates after the idle phase).
 
 import { fmt, machine, ratio, table, writeResult } from './report.js';
-import { runQueueBench, SIZES, type QueueRow } from './queue/queue-bench.js';
+import { ROUNDS, runQueueBench, SIZES, type QueueRow } from './queue/queue-bench.js';
+
+const MODES = ['dual-port', 'single-port', 'one-socket baseline'];
+
+/** A bad command line: one line naming the flag, exit 2 (nothing runs, no result file is touched). */
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,7 +52,7 @@ async function main(): Promise<void> {
   say(`lanegate benchmarks on ${m.cpu}, ${m.cores} cores, node ${m.node}`);
   const results: Record<string, unknown> = { machine: m };
   if (scope === 'queue' || scope === 'all') {
-    say('\nqueue throughput: producer worker -> main thread; consumer "in place" reads each record where it lies (ringbuf.js: pops it into a scratch buffer), "string" decodes it to a JS string as the runtime does; postMessage delivers a string or a copied Uint8Array; each rate is the median of 3 interleaved rounds of tinybench medians');
+    say(`\nqueue throughput: producer worker -> main thread; consumer "in place" reads each record where it lies (ringbuf.js: pops it into a scratch buffer), "string" decodes it to a JS string as the runtime does; postMessage delivers a string or a copied Uint8Array; each rate is the median of ${ROUNDS} interleaved rounds of tinybench medians`);
     const rows = await runQueueBench({ timeMs: Number(arg('time', '1500')) });
     const report = queueReport(rows);
     say(report);
@@ -56,17 +64,34 @@ async function main(): Promise<void> {
   if (scope === 'e2e' || scope === 'all') {
     const { runE2E } = await import('./e2e/e2e-bench.js');
     const modes = arg('modes', '');
+    const envArg = arg('env', '');
+    const ratesArg = arg('rates', '');
+    // Tuning flags only make sense for a tuning run: without --modes the full report would run and overwrite bench/results.
+    if (!modes && (envArg || ratesArg)) usage('--env and --rates are for tuning runs: add --modes (e.g. --modes dual-port)');
+    const modeList = modes ? modes.split(',') : [];
+    const badMode = modeList.find((m) => !MODES.includes(m));
+    if (badMode !== undefined) usage(`--modes ${modes}: each must be one of ${MODES.join(', ')}`);
     const env = Object.fromEntries(
-      arg('env', '')
+      envArg
         .split(',')
         .filter(Boolean)
-        .map((kv) => kv.split('=') as [string, string]),
+        .map((kv) => {
+          const at = kv.indexOf('=');
+          if (at <= 0) usage(`--env ${kv}: expected NAME=value`);
+          return [kv.slice(0, at), kv.slice(at + 1)];
+        }),
     );
-    const rates = arg('rates', '');
+    const rates = ratesArg
+      ? ratesArg.split(',').map((r) => {
+          if (r === 'max') return 0;
+          if (!/^[1-9]\d*$/.test(r)) usage(`--rates ${ratesArg}: each must be a positive whole number of deliveries/s or max`);
+          return Number(r);
+        })
+      : null;
     results.e2e = await runE2E({
       say,
-      ...(modes ? { modes: modes.split(',') as never } : {}),
-      ...(rates ? { rates: rates.split(',').map((r) => (r === 'max' ? 0 : Number(r))) } : {}),
+      ...(modes ? { modes: modeList as never } : {}),
+      ...(rates ? { rates } : {}),
       env,
     });
   }

@@ -3,6 +3,7 @@
 export { Gateway, VERSION } from './gateway.js';
 export type { GatewayEvents, GatewayInfo } from './gateway.js';
 export { loadConfig, DEFAULTS, LOG_LEVELS } from './config.js';
+export { applyV8Settings } from './v8-settings.js';
 export type { Config, JwtConfig, Limits, LogLevel, PortLimits } from './config.js';
 export { ErrorCodes, LanegateError, ConfigError, isLanegateError } from './errors.js';
 export type { ErrorCode } from './errors.js';

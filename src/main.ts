@@ -1,11 +1,11 @@
 // Entry for `node dist/main.js`: read the environment, start the gateway,
 // print where it listens, stop cleanly on SIGINT/SIGTERM.
 
-import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from './config.js';
 import { ConfigError, isLanegateError } from './errors.js';
 import { Gateway, VERSION, type GatewayInfo } from './gateway.js';
 import { createLogger } from './log.js';
+import { applyV8Settings } from './v8-settings.js';
 
 /** The process exits at the latest this long after a stop signal. */
 const STOP_DEADLINE_MS = 5_000;
@@ -35,13 +35,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  // V8 reads this flag at every young-generation collection, so setting it
-  // now covers the whole process (main thread and workers). On a busy
-  // 2-core machine a parallel scavenge waits for helper threads that wait
-  // for a core: measured under a saturating ops flood, the runtime's
-  // scavenge pauses went from p50 1.7-1.9 / p90 5.3-5.7 ms (parallel) to
-  // 0.6-0.7 / 3.2-3.3 ms (serial), where every chat waits.
-  if (config.scavenge === 'serial') setFlagsFromString('--no-parallel-scavenge');
+  applyV8Settings(config);
   const log = createLogger(config.logLevel, 'main');
   const gateway = new Gateway(config, log);
   gateway.on('worker-exit', ({ role, code }) => log.error({ role, code }, 'socket worker exited; the gateway is not ready'));

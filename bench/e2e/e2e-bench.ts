@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../../test/helpers/gateway-process.js';
 import { fmt, machine, ratio, table, writeResult } from '../report.js';
 import { lineChart } from './chart.js';
+import { figures } from './figures.js';
 import type { ProbeArgs, ProbeReport } from './chat-prober.js';
 import type { EchoArgs, EchoReport } from './echo-load.js';
 import type { FloodArgs, FloodReport } from './flooder.js';
@@ -152,11 +153,13 @@ async function interleaved(say: (s: string) => void): Promise<PhaseResult[]> {
     for (const mode of modes) targets.set(mode, await startTarget(mode));
     let k = 0;
     for (const rate of [null, ...FLOOD_RATES]) for (const mode of rotate(modes, k++)) await run(mode, rate, 1);
+    // Each pair flips every round and between its two phases, so no phase always follows the same one.
+    const pair: Mode[] = ['dual-port', 'one-socket baseline'];
     for (let round = 2; round <= FIGURE_ROUNDS; round++) {
-      for (const rate of [null, 0]) for (const mode of rotate<Mode>(['dual-port', 'one-socket baseline'], k++)) await run(mode, rate, round);
+      for (const [i, rate] of [null, 0].entries()) for (const mode of rotate(pair, round + i)) await run(mode, rate, round);
     }
   } finally {
-    for (const t of targets.values()) await t.stop();
+    await Promise.allSettled([...targets.values()].map((t) => t.stop()));
   }
   return rows;
 }
@@ -183,9 +186,12 @@ const ECHO_ROUNDS = 3;
 async function echoThroughput(say: (s: string) => void): Promise<EchoResult[]> {
   const out: EchoResult[] = [];
   // Both servers up at once, measured alternately (the order flips every round): the VM drifts.
-  const gw = await startGateway({ ...BENCH_ENV, LANEGATE_OPS_PORT: '0' });
-  const echo = await startGateway({}, 15_000, [BASELINE, '--echo']);
+  const servers: RunningGateway[] = [];
   try {
+    const gw = await startGateway({ ...BENCH_ENV, LANEGATE_OPS_PORT: '0' });
+    servers.push(gw);
+    const echo = await startGateway({}, 15_000, [BASELINE, '--echo']);
+    servers.push(echo);
     let k = 0;
     for (const [window, rounds] of [[32, 1], [128, ECHO_ROUNDS]] as const) {
       for (let round = 1; round <= rounds; round++) {
@@ -206,58 +212,9 @@ async function echoThroughput(say: (s: string) => void): Promise<EchoResult[]> {
       }
     }
   } finally {
-    await gw.stop();
-    await echo.stop();
+    await Promise.allSettled(servers.map((s) => s.stop()));
   }
   return out;
-}
-
-export interface Figure {
-  figure: string;
-  /** The median over rounds, with each round's value. */
-  value: string;
-  target: string;
-  met: boolean;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-export function figures(rows: PhaseResult[], echoes: EchoResult[]): Figure[] {
-  const deep = echoes.filter((e) => e.window === 128);
-  const echoRatios = deep.map((e) => e.lanegate.perSec / e.plainWs.perSec);
-  const echoMedian = median(echoRatios);
-  const rounds = [...new Set(rows.map((r) => r.round))];
-  const get = (mode: Mode, flood: number | 'max', round: number): PhaseResult => rows.find((r) => r.mode === mode && r.flood === flood && r.round === round)!;
-  const lost = rows.filter((r) => r.ops && (r.ops.sent !== r.ops.acked || r.ops.acked !== r.ops.delivered || r.ops.duplicateAcks + r.ops.duplicateEvents + r.ops.outOfOrder > 0));
-  /** A ratio a / b per round; the figure is its median. */
-  const f = (figure: string, a: (round: number) => number, b: (round: number) => number, target: string, ok: (x: number) => boolean): Figure => {
-    const per = rounds.map((r) => ({ a: a(r), b: b(r), x: a(r) / b(r) }));
-    const m = median(per.map((p) => p.x));
-    const each = per.map((p) => `${p.x.toFixed(2)} (${p.a} / ${p.b})`).join(', ');
-    return { figure, value: per.length > 1 ? `${m.toFixed(2)}: ${each}` : each, target, met: ok(m) };
-  };
-  const dual = (flood: number | 'max', pick: (r: PhaseResult) => number) => (round: number) => pick(get('dual-port', flood, round));
-  const base = (flood: number | 'max', pick: (r: PhaseResult) => number) => (round: number) => pick(get('one-socket baseline', flood, round));
-  const p99 = (r: PhaseResult): number => r.ackP99;
-  const p50 = (r: PhaseResult): number => r.ackP50;
-  const opsRate = (r: PhaseResult): number => r.ops!.ackedPerSec;
-  return [
-    {
-      figure: 'echo throughput (4 x 128 in flight): lanegate / plain ws echo',
-      value: `${echoMedian.toFixed(2)}: ${deep.map((e, i) => `${echoRatios[i]!.toFixed(2)} (${e.lanegate.perSec} / ${e.plainWs.perSec})`).join(', ')}`,
-      target: '>= 0.85',
-      met: echoMedian >= 0.85,
-    },
-    f('saturated conv p99: dual-port / baseline', dual('max', p99), base('max', p99), '<= 1/6 (0.167)', (x) => x <= 1 / 6),
-    f('saturated conv p99: dual-port / own idle', dual('max', p99), dual(0, p99), '<= 2.5', (x) => x <= 2.5),
-    f('saturated conv p50: dual-port / own idle', dual('max', p50), dual(0, p50), '<= 2', (x) => x <= 2),
-    f('idle conv p99: dual-port / baseline', dual(0, p99), base(0, p99), '<= 2', (x) => x <= 2),
-    f('saturated ops throughput: dual-port / baseline', dual('max', opsRate), base('max', opsRate), '>= 1', (x) => x >= 1),
-    { figure: 'ops deliveries lost or duplicated', value: String(lost.length === 0 ? 0 : lost.map((r) => `${r.mode}@${r.flood}`).join(', ')), target: '0 in every run', met: lost.length === 0 },
-  ];
 }
 
 const MODE_ORDER: Mode[] = ['dual-port', 'single-port', 'one-socket baseline'];

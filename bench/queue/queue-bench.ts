@@ -20,6 +20,7 @@ import { Bench } from 'tinybench';
 import { PriorityConsumer } from '../../src/queue/priority.js';
 import { Ring } from '../../src/queue/ring.js';
 import { Signal } from '../../src/queue/signal.js';
+import { median } from '../report.js';
 import { LENGTH_PREFIX, payload, type ProducerInit, type Transport } from './transports.js';
 
 export const SIZES = [64, 1024, 16384] as const;
@@ -230,7 +231,7 @@ function oneThreadRound(ring: Ring, body: Uint8Array, n: number, consumer: Consu
  * transports measured at different moments. Each round runs every task
  * briefly; a row's rate is the median of its rounds.
  */
-const ROUNDS = 3;
+export const ROUNDS = 3;
 
 export async function runQueueBench(opts: { timeMs: number; transports?: Transport[] }): Promise<QueueRow[]> {
   const transports: Transport[] = opts.transports ?? ['ring', 'priority', 'ringbuf.js', 'postMessage-string', 'postMessage-bytes'];
@@ -273,8 +274,7 @@ export async function runQueueBench(opts: { timeMs: number; transports?: Transpo
       }
     }
     for (const t of tasks) {
-      const ms = medians.get(t.name)!.sort((a, b) => a - b);
-      const medianMs = ms[Math.floor(ms.length / 2)]!;
+      const medianMs = median(medians.get(t.name)!);
       const recordsPerSec = n / (medianMs / 1000);
       rows.push({
         ...t.meta,

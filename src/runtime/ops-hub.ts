@@ -69,10 +69,9 @@ export class OpsHub {
   accept(d: NewOpsEntry): { seq: number; duplicate: boolean } {
     const r = this.#log.append(d);
     if (!r.duplicate) {
-      // Field by field, not `{ ...d, seq }`: measured under a flood, the
-      // spread copies survived the main thread's young-generation
-      // collections (~640 KB promoted per scavenge, p50 pause 3.3 ms); the
-      // literal does not (~80 KB, 2.3 ms).
+      // Field by field, not `{ ...d, seq }`: with the spread, the main
+      // thread's young-generation collections promoted far more under a
+      // flood, and their pauses are where chats wait (README, Design).
       const e: OpsEntry = {
         seq: r.seq,
         lane: d.lane,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { figures, type EchoResult, type Mode, type PhaseResult } from '../../bench/e2e/e2e-bench.js';
+import type { EchoResult, Mode, PhaseResult } from '../../bench/e2e/e2e-bench.js';
+import { figures } from '../../bench/e2e/figures.js';
 import type { FloodReport } from '../../bench/e2e/flooder.js';
 
 const ops = (ackedPerSec: number, over: Partial<FloodReport> = {}): FloodReport => ({
@@ -16,8 +17,8 @@ const ops = (ackedPerSec: number, over: Partial<FloodReport> = {}): FloodReport 
   ...over,
 });
 
-function phase(mode: Mode, round: number, flood: 0 | 'max', ackP50: number, ackP99: number, flood_ops: FloodReport | null = null): PhaseResult {
-  return { mode, round, flood, ackP50, ackP99, ackMax: ackP99, finalP50: ackP50, finalP99: ackP99, lateP99: 0, samples: 1000, missing: 0, ops: flood_ops };
+function phase(mode: Mode, round: number, flood: 0 | 'max', ackP50: number, ackP99: number, floodOps: FloodReport | null = null): PhaseResult {
+  return { mode, round, flood, ackP50, ackP99, ackMax: ackP99, finalP50: ackP50, finalP99: ackP99, lateP99: 0, samples: 1000, missing: 0, ops: floodOps };
 }
 
 const echo = (window: number, round: number, lanegate: number, plain: number): EchoResult => ({
