@@ -7,8 +7,6 @@
 import { fmt, machine, ratio, table, writeResult } from './report.js';
 import { ROUNDS, runQueueBench, SIZES, type QueueRow } from './queue/queue-bench.js';
 
-const MODES = ['dual-port', 'single-port', 'one-socket baseline'];
-
 /** A bad command line: one line naming the flag, exit 2 (nothing runs, no result file is touched). */
 function usage(message: string): never {
   process.stderr.write(`bench: ${message}\n`);
@@ -62,14 +60,14 @@ async function main(): Promise<void> {
     say(`\nwrote ${path}`);
   }
   if (scope === 'e2e' || scope === 'all') {
-    const { runE2E } = await import('./e2e/e2e-bench.js');
+    const { MODES, runE2E } = await import('./e2e/e2e-bench.js');
     const modes = arg('modes', '');
     const envArg = arg('env', '');
     const ratesArg = arg('rates', '');
     // Tuning flags only make sense for a tuning run: without --modes the full report would run and overwrite bench/results.
     if (!modes && (envArg || ratesArg)) usage('--env and --rates are for tuning runs: add --modes (e.g. --modes dual-port)');
     const modeList = modes ? modes.split(',') : [];
-    const badMode = modeList.find((m) => !MODES.includes(m));
+    const badMode = modeList.find((m) => !(MODES as readonly string[]).includes(m));
     if (badMode !== undefined) usage(`--modes ${modes}: each must be one of ${MODES.join(', ')}`);
     const env = Object.fromEntries(
       envArg

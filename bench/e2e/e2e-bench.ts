@@ -31,6 +31,8 @@ const BENCH_ENV = { LANEGATE_CONV_RATE: '0', LANEGATE_OPS_RATE: '0' };
 const PAYLOAD_BYTES = 256;
 
 export type Mode = 'dual-port' | 'single-port' | 'one-socket baseline';
+/** Every mode, in report order. */
+export const MODES: readonly Mode[] = ['dual-port', 'single-port', 'one-socket baseline'];
 
 export interface PhaseResult {
   mode: Mode;
@@ -139,7 +141,7 @@ const FIGURE_ROUNDS = 3;
  * ratios.
  */
 async function interleaved(say: (s: string) => void): Promise<PhaseResult[]> {
-  const modes: Mode[] = ['dual-port', 'single-port', 'one-socket baseline'];
+  const modes = [...MODES];
   const targets = new Map<Mode, RunningGateway>();
   const rows: PhaseResult[] = [];
   const rotate = <T>(xs: T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]!);
@@ -217,10 +219,9 @@ async function echoThroughput(say: (s: string) => void): Promise<EchoResult[]> {
   return out;
 }
 
-const MODE_ORDER: Mode[] = ['dual-port', 'single-port', 'one-socket baseline'];
 const floodOrder = (f: number | 'max'): number => (f === 'max' ? Infinity : f);
 const byModeRoundFlood = (a: PhaseResult, b: PhaseResult): number =>
-  MODE_ORDER.indexOf(a.mode) - MODE_ORDER.indexOf(b.mode) || a.round - b.round || floodOrder(a.flood) - floodOrder(b.flood);
+  MODES.indexOf(a.mode) - MODES.indexOf(b.mode) || a.round - b.round || floodOrder(a.flood) - floodOrder(b.flood);
 
 export interface E2EOptions {
   say: (s: string) => void;

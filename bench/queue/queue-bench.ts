@@ -72,12 +72,17 @@ function decoder(ring: Ring, consumer: Consumer): (start: number, length: number
 }
 
 /**
- * Drain `ring` until `n` records arrived. Parks on the doorbell when empty,
- * but, as the runtime's PriorityConsumer does, only after a look that found
- * nothing: a drain that took records is followed by one more event-loop turn
- * before parking. Both ring consumers (lanegate's and ringbuf.js's) follow
- * this policy.
+ * The parking policy of both ring consumers (lanegate's and ringbuf.js's),
+ * the runtime's PriorityConsumer's: a drain that took records is followed by
+ * one more event-loop turn; only a look that found nothing parks on the
+ * doorbell.
  */
+async function waitForMore(doorbell: Signal, took: number, ready: () => boolean): Promise<void> {
+  if (took > 0) await nextTurn();
+  else await doorbell.sleepUnless(ready);
+}
+
+/** Drain `ring` until `n` records arrived. */
 async function consumeRing(ring: Ring, doorbell: Signal, n: number, consumer: Consumer): Promise<void> {
   let got = 0;
   const take = decoder(ring, consumer);
@@ -85,8 +90,7 @@ async function consumeRing(ring: Ring, doorbell: Signal, n: number, consumer: Co
     const k = ring.drainAt(4096, take);
     got += k;
     if (got >= n) break;
-    if (k > 0) await nextTurn();
-    else await doorbell.sleepUnless(() => !ring.isEmpty());
+    await waitForMore(doorbell, k, () => !ring.isEmpty());
   }
 }
 
@@ -172,9 +176,7 @@ function ringbufHarness(size: number, consumer: Consumer): Harness {
         }
         space.wake();
         if (got >= n) break;
-        // The same parking policy as consumeRing.
-        if (k > 0) await nextTurn();
-        else await doorbell.sleepUnless(() => rb.available_read() > 0);
+        await waitForMore(doorbell, k, () => rb.available_read() > 0);
       }
     },
     close: () => worker.terminate().then(() => undefined),

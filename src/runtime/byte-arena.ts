@@ -35,7 +35,7 @@ export class ByteArena {
     return n;
   }
 
-  /** Freed chunks kept for reuse (for tests and status). */
+  /** Freed chunks kept for reuse (for tests). */
   get spareChunks(): number {
     return this.#spares.length;
   }
