@@ -18,7 +18,7 @@ export interface AgentContext {
   readonly runId: string;
   readonly sessionKey: string;
   readonly message: string;
-  /** Earlier messages of this session, oldest first (this message excluded). */
+  /** Earlier messages of this session, oldest first (this message excluded); built when first read. */
   readonly history: readonly HistoryMessage[];
   /** Aborted by chat.abort or shutdown. */
   readonly signal: AbortSignal;

@@ -1,4 +1,4 @@
-import type { Agent, TaskSpec } from '../agents/types.js';
+import type { Agent, HistoryMessage, TaskSpec } from '../agents/types.js';
 import { err, ErrorCode } from '../protocol/frames.js';
 import { Lane } from '../queue/records.js';
 import type { ConnKey, Outbox } from './outbox.js';
@@ -24,7 +24,8 @@ export interface Run {
   seq: number;
   text: string;
   startedAt: number;
-  controller: AbortController;
+  /** Dropped when the run ends: finished runs are kept by the thousand for idempotency. */
+  controller: AbortController | null;
   /** The lifecycle start event went out (it follows the run's first chat event). */
   announced: boolean;
   outcome: RunOutcome | null;
@@ -70,9 +71,15 @@ export class RunManager {
   /** Starts a run; the caller has already answered the request. */
   start(runId: string, sessionKey: string, message: string, origin: RunOrigin): void {
     const session = this.#deps.sessions.get(sessionKey);
-    const history = session.messages();
+    // The transcript before this message, built only if the agent reads it:
+    // copying up to LANEGATE_HISTORY_LIMIT entries per chat (the echo agent
+    // never reads them) was the largest thing each chat left for the
+    // runtime's garbage collector, since a reply spans several turns.
+    const before = session.headSeq;
+    let history: HistoryMessage[] | null = null;
     session.append('user', message, { runId });
     session.active.add(runId);
+    const controller = new AbortController();
     const run: Run = {
       runId,
       sessionKey,
@@ -80,7 +87,7 @@ export class RunManager {
       seq: 0,
       text: '',
       startedAt: Date.now(),
-      controller: new AbortController(),
+      controller,
       announced: false,
       outcome: null,
       error: null,
@@ -92,8 +99,10 @@ export class RunManager {
       runId,
       sessionKey,
       message,
-      history,
-      signal: run.controller.signal,
+      get history(): HistoryMessage[] {
+        return (history ??= session.messagesThrough(before));
+      },
+      signal: controller.signal,
       delta: (piece: string) => this.#delta(run, piece),
       spawn: (tasks: TaskSpec[]) => this.#deps.spawn(runId, sessionKey, tasks),
     };
@@ -104,8 +113,8 @@ export class RunManager {
       reply = Promise.reject(e);
     }
     reply.then(
-      () => this.#finish(run, run.controller.signal.aborted ? 'aborted' : 'ok', null),
-      (e: unknown) => this.#finish(run, run.controller.signal.aborted ? 'aborted' : 'error', e instanceof Error ? e.message : String(e)),
+      () => this.#finish(run, controller.signal.aborted ? 'aborted' : 'ok', null),
+      (e: unknown) => this.#finish(run, controller.signal.aborted ? 'aborted' : 'error', e instanceof Error ? e.message : String(e)),
     );
   }
 
@@ -117,7 +126,7 @@ export class RunManager {
     for (const id of ids) {
       const run = this.#runs.get(id);
       if (run && run.outcome === null) {
-        run.controller.abort();
+        run.controller?.abort();
         this.#finish(run, 'aborted', null);
       }
     }
@@ -128,7 +137,7 @@ export class RunManager {
   abortAll(): void {
     for (const run of this.#runs.values()) {
       if (run.outcome === null) {
-        run.controller.abort();
+        run.controller?.abort();
         this.#finish(run, 'aborted', null);
       }
     }
@@ -211,6 +220,7 @@ export class RunManager {
     run.outcome = outcome;
     run.error = error;
     run.endedAt = Date.now();
+    run.controller = null;
     const session = this.#deps.sessions.get(run.sessionKey);
     session.active.delete(run.runId);
     const partial = { role: 'assistant', content: [{ type: 'text', text: run.text }], timestamp: run.endedAt };

@@ -48,9 +48,17 @@ export class Session {
     return this.#entries.slice(from);
   }
 
-  /** Messages for the agent's context, oldest first. */
-  messages(): HistoryMessage[] {
-    return this.#entries.map((e) => ({ role: e.role, text: e.content[0]?.text ?? '' }));
+  /** Messages for the agent's context, oldest first: the retained entries up to and including `seq`. */
+  messagesThrough(seq: number): HistoryMessage[] {
+    const first = this.#entries[0]?.seq ?? 1;
+    // Seqs are consecutive from the first retained entry.
+    const end = Math.min(this.#entries.length, Math.max(0, seq - first + 1));
+    const out: HistoryMessage[] = new Array(end);
+    for (let i = 0; i < end; i++) {
+      const e = this.#entries[i]!;
+      out[i] = { role: e.role, text: e.content[0]?.text ?? '' };
+    }
+    return out;
   }
 
   /** A SessionRow as sessions.list / sessions.describe return it. */
