@@ -1,9 +1,10 @@
 import { isObject } from './check.js';
+import { encodeDeliver, encodeDeliverJson } from './deliver-record.js';
 import { err, ErrorCode, resErr } from './frames.js';
 import { hasScope, type MethodSpec, type ScopeName } from './methods.js';
 
 export type Admission =
-  /** `split`: the body is routing JSON + "\n" + payload JSON (ops.deliver). */
+  /** `split`: the body is an ops.deliver record (deliver-record.ts): routing strings, then the payload JSON. */
   | { ok: true; id: string; method: string; spec: MethodSpec; body: Uint8Array | string; split: boolean }
   /** `forbidden`: refused for a missing scope (counted apart from malformed frames). */
   | { ok: false; reply: string; forbidden?: boolean };
@@ -23,9 +24,9 @@ export interface GateContext {
  * Admits one post-handshake frame: parses it, checks the frame shape, the
  * method, the caller's scope and the params. Admitted frames become the ring
  * record body; refused ones get an OpenClaw error response and never reach
- * the runtime. `ops.deliver` is re-encoded as its routing fields, a newline,
- * and the payload's own JSON, so the runtime never parses a payload it only
- * stores and forwards.
+ * the runtime. `ops.deliver` is re-encoded as its routing strings and the
+ * payload's own JSON (deliver-record.ts), so the runtime parses neither: it
+ * only stores and forwards the payload.
  */
 export function admit(raw: Buffer, ctx: GateContext): Admission {
   let frame: unknown;
@@ -55,7 +56,7 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
   const problem = spec.check(params);
   if (problem) return refuse(id, `invalid ${method} params: ${problem}`);
   if (method === 'ops.deliver') {
-    const { payload, ...route } = params;
+    const payload = params.payload;
     let payloadJson: string;
     try {
       payloadJson = JSON.stringify(payload);
@@ -63,7 +64,9 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
       // JSON.parse takes any depth, JSON.stringify recurses: a deeply nested payload overflows the stack.
       return refuse(id, 'invalid ops.deliver params: payload is nested too deeply');
     }
-    const body = `${JSON.stringify({ id, method, params: route })}\n${payloadJson}`;
+    // The check above made these strings.
+    const fields = { id, lane: params.lane as string, sessionKey: params.sessionKey as string, kind: params.kind as string, idempotencyKey: params.idempotencyKey as string };
+    const body = encodeDeliver(fields, payloadJson) ?? encodeDeliverJson(fields, payloadJson);
     return { ok: true, id, method, spec, body, split: true };
   }
   return { ok: true, id, method, spec, body: raw, split: false };

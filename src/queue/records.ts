@@ -21,8 +21,9 @@ export const InKind = {
   /** A connection closed; no body. Sent on every ring the connection used. */
   CLOSE: 3,
   /**
-   * A validated request whose body is its routing JSON, a newline, then the
-   * payload's own JSON (ops.deliver): the runtime stores the payload unparsed.
+   * A validated ops.deliver whose body is its routing strings, then the
+   * payload's own JSON (protocol/deliver-record.ts): the runtime stores the
+   * payload unparsed.
    */
   REQUEST_WITH_PAYLOAD: 4,
 } as const;

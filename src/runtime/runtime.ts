@@ -2,6 +2,7 @@ import type { Agent, TaskSpec } from '../agents/types.js';
 import type { RuntimeFigures } from '../metrics/registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { decodeDeliver } from '../protocol/deliver-record.js';
 import { err, ErrorCode } from '../protocol/frames.js';
 import { PriorityConsumer, type LaneSource } from '../queue/priority.js';
 import { IN_CONN, IN_HEADER_BYTES, IN_KIND, IN_TIME, InKind, Lane, nowMs, RecordView, type LaneId } from '../queue/records.js';
@@ -252,13 +253,14 @@ export class Runtime {
   }
 
   #request(key: ConnKey, lane: LaneId, body: string, split: boolean): void {
-    let payloadJson: string | null = null;
+    let req: Request;
     if (split) {
-      const nl = body.indexOf('\n');
-      payloadJson = body.slice(nl + 1);
-      body = body.slice(0, nl);
+      const { fields, payloadJson } = decodeDeliver(body);
+      const params = { lane: fields.lane, sessionKey: fields.sessionKey, kind: fields.kind, idempotencyKey: fields.idempotencyKey };
+      req = new Request(this.#o.outbox, key, lane, { id: fields.id, method: 'ops.deliver', params }, payloadJson);
+    } else {
+      req = new Request(this.#o.outbox, key, lane, JSON.parse(body) as { id: string; method: string }, null);
     }
-    const req = new Request(this.#o.outbox, key, lane, JSON.parse(body) as { id: string; method: string }, payloadJson);
     try {
       (this.#handlers[req.method] ?? unknownMethod)(req);
     } catch (e) {
