@@ -2,7 +2,9 @@
 // (npm run bench:e2e), `--scope all`; `--json` prints JSON instead of tables.
 // Tuning runs: `--modes dual-port` (e2e modes to run) and
 // `--env LANEGATE_OPS_NICE=19` (extra gateway environment), `--rates max`
-// (flood rates after the idle phase).
+// (flood rates after the idle phase); A/B: `--compare
+// "LANEGATE_OPS_NICE=0;LANEGATE_OPS_NICE=10" --rounds 6` (saturated phases of
+// each setting and the baseline, alternating; see e2e/compare.ts).
 
 import { fmt, machine, ratio, table, writeResult } from './report.js';
 import { ROUNDS, runQueueBench, SIZES, type QueueRow } from './queue/queue-bench.js';
@@ -17,6 +19,21 @@ function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] && !process.argv[i + 1]!.startsWith('--') ? process.argv[i + 1]! : dflt;
 }
+/** `NAME=value,NAME=value` (empty or `-`: the defaults). */
+function parseEnv(text: string, flag: string): Record<string, string> {
+  if (text === '-') return {};
+  return Object.fromEntries(
+    text
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => {
+        const at = kv.indexOf('=');
+        if (at <= 0) usage(`--${flag} ${kv}: expected NAME=value`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }),
+  );
+}
+
 const json = process.argv.includes('--json');
 const scope = arg('scope', 'queue');
 const say = (s: string): void => {
@@ -45,10 +62,25 @@ function queueReport(rows: QueueRow[]): string {
   return out.join('\n');
 }
 
+/** `--compare`: an A/B tuning run and nothing else (no result file is written). */
+async function compareRun(results: Record<string, unknown>): Promise<void> {
+  const rounds = Number(arg('rounds', '6'));
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) usage(`--rounds ${arg('rounds', '')}: a whole number from 1 to 50`);
+  const envs = arg('compare', '').split(';').map((part) => parseEnv(part.trim(), 'compare'));
+  const { compareSettings } = await import('./e2e/compare.js');
+  say(`\nA/B under a saturating ops flood: ${envs.length} dual-port settings and the one-socket baseline, ${rounds} rounds, rotating order`);
+  results.compare = await compareSettings(envs, rounds, say);
+}
+
 async function main(): Promise<void> {
   const m = machine();
   say(`lanegate benchmarks on ${m.cpu}, ${m.cores} cores, node ${m.node}`);
   const results: Record<string, unknown> = { machine: m };
+  if (arg('compare', '')) {
+    await compareRun(results);
+    if (json) console.log(JSON.stringify(results, null, 2));
+    process.exit(0);
+  }
   if (scope === 'queue' || scope === 'all') {
     say(`\nqueue throughput: producer worker -> main thread; consumer "in place" reads each record where it lies (ringbuf.js: pops it into a scratch buffer), "string" decodes it to a JS string as the runtime does; postMessage delivers a string or a copied Uint8Array; each rate is the median of ${ROUNDS} interleaved rounds of tinybench medians`);
     const rows = await runQueueBench({ timeMs: Number(arg('time', '1500')) });
@@ -69,16 +101,7 @@ async function main(): Promise<void> {
     const modeList = modes ? modes.split(',') : [];
     const badMode = modeList.find((m) => !(MODES as readonly string[]).includes(m));
     if (badMode !== undefined) usage(`--modes ${modes}: each must be one of ${MODES.join(', ')}`);
-    const env = Object.fromEntries(
-      envArg
-        .split(',')
-        .filter(Boolean)
-        .map((kv) => {
-          const at = kv.indexOf('=');
-          if (at <= 0) usage(`--env ${kv}: expected NAME=value`);
-          return [kv.slice(0, at), kv.slice(at + 1)];
-        }),
-    );
+    const env = parseEnv(envArg, 'env');
     const rates = ratesArg
       ? ratesArg.split(',').map((r) => {
           if (r === 'max') return 0;

@@ -66,7 +66,7 @@ const q = (xs: number[], p: number): number => {
   return Math.round(s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]! * 1000) / 1000;
 };
 
-async function phase(mode: Mode, convUrl: string, floodUrl: string, rate: number | null, round = 1): Promise<PhaseResult> {
+export async function phase(mode: Mode, convUrl: string, floodUrl: string, rate: number | null, round = 1): Promise<PhaseResult> {
   const probeMs = PROBE.samples * PROBE.intervalMs;
   const flood =
     rate === null
@@ -99,7 +99,7 @@ async function phase(mode: Mode, convUrl: string, floodUrl: string, rate: number
   };
 }
 
-async function startTarget(mode: Mode, env: Record<string, string> = {}): Promise<RunningGateway> {
+export async function startTarget(mode: Mode, env: Record<string, string> = {}): Promise<RunningGateway> {
   if (mode === 'one-socket baseline') return startGateway({}, 15_000, [BASELINE]);
   return startGateway({ ...BENCH_ENV, ...(mode === 'dual-port' ? { LANEGATE_OPS_PORT: '0' } : {}), ...env });
 }
