@@ -107,16 +107,16 @@ describe('OutChannel', () => {
   });
 
   it('holds frames in order while the ring is full and reports the backlog until it drains', opts, async (t) => {
-    const body = (i: number): string => String(i).padStart(300, '-');
+    const body = (i: number): string => String(i).padStart(296, '-');
     const sent: Frame[] = Array.from({ length: 30 }, (_, i) => ({ kind: OutKind.FRAME, conns: [i + 1], body: body(i) }));
     sent.push({ kind: OutKind.EVENT, conns: [7], body: 'small, after the held ones' });
     const r = rig(sent.length, false);
     t.after(() => r.consumer.stop());
 
     for (const f of sent) r.channel.send(f.kind, f.conns, f.body);
-    // 308-byte records take 312 ring bytes: 13 fit in 4096, the other 18 frames wait.
+    // 304-byte records take 312 ring bytes with their prefix: 13 fit in 4096, the other 18 frames wait.
     assert.equal(r.ring.counts().written, 13);
-    assert.equal(r.channel.backlogBytes, 17 * 300 + Buffer.byteLength(sent[30]!.body));
+    assert.equal(r.channel.backlogBytes, 17 * 296 + Buffer.byteLength(sent[30]!.body));
     assert.equal(r.drains, 0);
 
     r.openGate();

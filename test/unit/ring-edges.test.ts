@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCodes, LanegateError } from '../../src/errors.js';
-import { RING_HEAD, RING_TAIL } from '../../src/queue/layout.js';
+import { RING_HEAD, RING_LENGTH_BYTES, RING_TAIL } from '../../src/queue/layout.js';
 import { Ring } from '../../src/queue/ring.js';
 import { Prng } from '../helpers/prng.js';
 import { SeqStream } from '../helpers/seq-records.js';
@@ -38,33 +38,33 @@ describe('ring edges', () => {
 
   it('fills exactly to full, refuses the next record whole, and takes it after one read', opts, () => {
     const { p, c } = pair();
-    // 60-byte records take 64 bytes with their length word: 16 fill 1024 exactly.
-    for (let i = 0; i < 16; i++) assert.ok(p.tryWrite(record(60, i)), `record ${i} fits`);
+    // 56-byte records take 64 bytes with their 8-byte prefix: 16 fill 1024 exactly.
+    for (let i = 0; i < 16; i++) assert.ok(p.tryWrite(record(56, i)), `record ${i} fits`);
     assert.equal(p.usedBytes(), CAPACITY);
     const before = p.bytes.slice();
-    assert.equal(p.tryWrite(record(60, 99)), false);
+    assert.equal(p.tryWrite(record(56, 99)), false);
     assert.equal(p.tryWrite(record(0, 99)), false, 'even an empty record needs its length word');
     assert.deepEqual(p.bytes, before, 'a refused write leaves no bytes behind');
     assert.equal(p.usedBytes(), CAPACITY);
     assert.equal(p.counts().written, 16);
     assert.equal(p.fullCount(), 2);
 
-    assert.deepEqual(c.read(), record(60, 0));
-    assert.ok(p.tryWrite(record(60, 16)), 'one read frees room for one record');
-    for (let i = 1; i <= 16; i++) assert.deepEqual(c.read(), record(60, i), `record ${i} in order`);
+    assert.deepEqual(c.read(), record(56, 0));
+    assert.ok(p.tryWrite(record(56, 16)), 'one read frees room for one record');
+    for (let i = 1; i <= 16; i++) assert.deepEqual(c.read(), record(56, i), `record ${i} in order`);
     assert.equal(c.read(), null);
   });
 
   it('a record of exactly maxRecordBytes fits an empty ring, even with the head mid-ring', opts, () => {
     const { p, c } = pair();
-    assert.equal(p.maxRecordBytes, CAPACITY - 4);
+    assert.equal(p.maxRecordBytes, CAPACITY - RING_LENGTH_BYTES);
     const big = record(p.maxRecordBytes, 7);
     assert.ok(p.tryWrite(big));
     assert.deepEqual(c.read(), big);
 
     // Real traffic moves both indices to 1024 + 64: position 64, ring empty.
-    assert.ok(p.tryWrite(record(60, 1)));
-    assert.deepEqual(c.read(), record(60, 1));
+    assert.ok(p.tryWrite(record(56, 1)));
+    assert.deepEqual(c.read(), record(56, 1));
     assert.equal(p.tryWrite(big), false, 'cannot fit until the wrap marker is consumed');
     assert.equal(c.read(), null, 'the wrap marker is not a record');
     assert.ok(c.isEmpty());
@@ -82,34 +82,34 @@ describe('ring edges', () => {
 
   it('skips to the start with a wrap marker when the record does not fit before the end', opts, () => {
     let { p, c } = pair(CAPACITY - 8); // empty, 8 bytes before the end
-    assert.ok(p.tryWrite(record(8, 1)), 'needs 12 bytes: marker, then the record at 0');
-    assert.equal(p.usedBytes(), 8 + 12);
+    assert.ok(p.tryWrite(record(8, 1)), 'needs 16 bytes: marker, then the record at 0');
+    assert.equal(p.usedBytes(), 8 + 16);
     assert.deepEqual(c.read(), record(8, 1));
     assert.ok(c.isEmpty());
 
-    ({ p, c } = pair(CAPACITY - 12));
+    ({ p, c } = pair(CAPACITY - 16));
     assert.ok(p.tryWrite(record(8, 2)), 'exactly fills the end: no marker');
-    assert.equal(p.usedBytes(), 12);
+    assert.equal(p.usedBytes(), 16);
     assert.ok(p.tryWrite(record(8, 3)), 'the next record starts at 0');
-    assert.equal(p.usedBytes(), 24);
+    assert.equal(p.usedBytes(), 32);
     assert.deepEqual(c.read(), record(8, 2));
     assert.deepEqual(c.read(), record(8, 3));
 
-    ({ p, c } = pair(CAPACITY - 4)); // room for a length word only
-    assert.ok(p.tryWrite(record(0, 0)), 'an empty record fits in the last 4 bytes');
-    assert.equal(p.usedBytes(), 4);
-    assert.ok(p.tryWrite(record(1, 3)), 'a 1-byte record needs 8: it starts at 0');
-    assert.equal(p.usedBytes(), 4 + 8);
+    ({ p, c } = pair(CAPACITY - 8)); // room for a prefix only
+    assert.ok(p.tryWrite(record(0, 0)), 'an empty record fits in the last 8 bytes');
+    assert.equal(p.usedBytes(), 8);
+    assert.ok(p.tryWrite(record(1, 3)), 'a 1-byte record needs 16: it starts at 0');
+    assert.equal(p.usedBytes(), 8 + 16);
     assert.deepEqual(c.read(), new Uint8Array(0));
     assert.deepEqual(c.read(), record(1, 3));
     assert.ok(c.isEmpty());
   });
 
   it('publishes the wrap marker even when the record then does not fit, and never a partial record', opts, () => {
-    const { p, c } = pair(CAPACITY - 100);
-    assert.ok(p.tryWrite(record(500, 1))); // at 0..504, after a 100-byte marker
-    assert.equal(p.usedBytes(), 100 + 504);
-    // 420 bytes are free, 424 are needed: refused whole.
+    const { p, c } = pair(CAPACITY - 104);
+    assert.ok(p.tryWrite(record(500, 1))); // at 0..512, after a 104-byte marker
+    assert.equal(p.usedBytes(), 104 + 512);
+    // 408 bytes are free, 432 are needed: refused whole.
     assert.equal(p.tryWrite(record(420, 2)), false);
     assert.deepEqual(c.read(), record(500, 1));
     assert.ok(p.tryWrite(record(420, 2)));
@@ -118,7 +118,7 @@ describe('ring edges', () => {
   });
 
   it('keeps working when the free-running indices pass 2^32', opts, () => {
-    const start = 2 ** 32 - 3000; // a multiple of 4, position 72
+    const start = 2 ** 32 - 3000; // a multiple of 8, position 72
     const { p, c } = pair(start);
     assert.equal(p.usedBytes(), 0);
     const stream = new SeqStream({ seed: 42, maxSmall: 200, nearMaxEvery: 8, maxRecordBytes: p.maxRecordBytes });
