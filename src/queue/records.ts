@@ -33,7 +33,7 @@ export const Lane = { CONV: 0, OPS: 1 } as const;
 export type LaneId = (typeof Lane)[keyof typeof Lane];
 
 // ----------------------------------------------------------------- outbound
-// main -> worker: [kind u8][flags u8][count u16][connId u32 x count][body]
+// main -> worker: [kind u8][flags u8][count u16][connId u32 x count][padding to 8][body]
 
 export const OUT_KIND = 0;
 export const OUT_FLAGS = 1;
@@ -59,7 +59,13 @@ export const OUT_FLAG_MORE = 1;
 /** Most connections one outbound record may address; larger fan-outs split. */
 export const OUT_MAX_CONNS = 4096;
 
-export const outHeaderBytes = (count: number): number => OUT_CONNS + 4 * count;
+/**
+ * Header bytes of an outbound record addressed to `count` connections,
+ * padded to 8 so the body starts 8-byte aligned: the worker copies each
+ * body out of shared memory, and V8 does that word by word only for
+ * alike-aligned offsets (see RING_LENGTH_BYTES).
+ */
+export const outHeaderBytes = (count: number): number => (OUT_CONNS + 4 * count + 7) & ~7;
 
 /**
  * Reads and writes record fields in place, at offsets into a ring's data
