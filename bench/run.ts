@@ -64,9 +64,16 @@ function queueReport(rows: QueueRow[]): string {
 
 /** `--compare`: an A/B tuning run and nothing else (no result file is written). */
 async function compareRun(results: Record<string, unknown>): Promise<void> {
+  const spec = arg('compare', '');
+  if (!spec) usage('--compare needs its settings, e.g. --compare "LANEGATE_OPS_NICE=0;-" (- for the defaults)');
+  const other = ['scope', 'modes', 'rates', 'env'].find((f) => process.argv.includes(`--${f}`));
+  if (other) usage(`--${other} does not apply to --compare (it runs saturated dual-port phases against the baseline)`);
   const rounds = Number(arg('rounds', '6'));
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) usage(`--rounds ${arg('rounds', '')}: a whole number from 1 to 50`);
-  const envs = arg('compare', '').split(';').map((part) => parseEnv(part.trim(), 'compare'));
+  const envs = spec.split(';').map((part) => {
+    if (part.trim() === '') usage(`--compare ${spec}: an empty setting (write - for the defaults)`);
+    return parseEnv(part.trim(), 'compare');
+  });
   const { compareSettings } = await import('./e2e/compare.js');
   say(`\nA/B under a saturating ops flood: ${envs.length} dual-port settings and the one-socket baseline, ${rounds} rounds, rotating order`);
   results.compare = await compareSettings(envs, rounds, say);
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
   const m = machine();
   say(`lanegate benchmarks on ${m.cpu}, ${m.cores} cores, node ${m.node}`);
   const results: Record<string, unknown> = { machine: m };
-  if (arg('compare', '')) {
+  if (process.argv.includes('--compare')) {
     await compareRun(results);
     if (json) console.log(JSON.stringify(results, null, 2));
     process.exit(0);

@@ -21,8 +21,13 @@ const BASELINE = 'one-socket baseline';
 
 export async function compareSettings(envs: Record<string, string>[], rounds: number, say: (s: string) => void): Promise<CompareRow[]> {
   const labels = envs.map((e) => Object.entries(e).map(([k, v]) => `${k}=${v}`).join(',') || '-');
-  const servers = [...envs.map((env) => startTarget('dual-port', env)), startTarget(BASELINE)];
-  const running = await Promise.all(servers);
+  const started = await Promise.allSettled([...envs.map((env) => startTarget('dual-port', env)), startTarget(BASELINE)]);
+  const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(running.map((t) => t.stop()));
+    throw failed.reason;
+  }
   const rows: CompareRow[] = [...labels, BASELINE].map((label) => ({ label, p99: [], p50: [], opsPerSec: [], vsBaseline: [] }));
   try {
     for (let round = 0; round < rounds; round++) {
@@ -42,7 +47,7 @@ export async function compareSettings(envs: Record<string, string>[], rounds: nu
         row.p99.push(r.ackP99);
         row.p50.push(r.ackP50);
         row.opsPerSec.push(Math.round(r.ops!.ackedPerSec));
-        row.vsBaseline.push(Math.round((r.ackP99 / base) * 1000) / 1000);
+        row.vsBaseline.push(base > 0 ? Math.round((r.ackP99 / base) * 1000) / 1000 : NaN);
       });
     }
   } finally {

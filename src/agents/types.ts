@@ -18,7 +18,7 @@ export interface AgentContext {
   readonly runId: string;
   readonly sessionKey: string;
   readonly message: string;
-  /** Earlier messages of this session, oldest first (this message excluded); built when first read. */
+  /** Earlier messages of this session as they were when this message arrived, oldest first (this one excluded); built when first read. */
   readonly history: readonly HistoryMessage[];
   /** Aborted by chat.abort or shutdown. */
   readonly signal: AbortSignal;

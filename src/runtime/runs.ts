@@ -2,7 +2,7 @@ import type { Agent, HistoryMessage, TaskSpec } from '../agents/types.js';
 import { err, ErrorCode } from '../protocol/frames.js';
 import { Lane } from '../queue/records.js';
 import type { ConnKey, Outbox } from './outbox.js';
-import type { SessionStore } from './sessions.js';
+import { toMessages, type SessionStore } from './sessions.js';
 
 /** Finished runs remembered for idempotency and agent.wait. */
 const FINISHED_KEPT = 10_000;
@@ -71,11 +71,13 @@ export class RunManager {
   /** Starts a run; the caller has already answered the request. */
   start(runId: string, sessionKey: string, message: string, origin: RunOrigin): void {
     const session = this.#deps.sessions.get(sessionKey);
-    // The transcript before this message, built only if the agent reads it:
-    // copying up to LANEGATE_HISTORY_LIMIT entries per chat (the echo agent
-    // never reads them) was the largest thing each chat left for the
-    // runtime's garbage collector, since a reply spans several turns.
-    const before = session.headSeq;
+    // The transcript before this message: its entries are taken now (one
+    // array of references; the append below may trim the oldest), the
+    // agent's messages are built only if it reads them. Building them per
+    // chat, up to LANEGATE_HISTORY_LIMIT objects that the echo agent never
+    // reads, was the largest thing each chat left for the runtime's garbage
+    // collector, since a reply spans several turns.
+    const earlier = session.snapshot();
     let history: HistoryMessage[] | null = null;
     session.append('user', message, { runId });
     session.active.add(runId);
@@ -100,7 +102,7 @@ export class RunManager {
       sessionKey,
       message,
       get history(): HistoryMessage[] {
-        return (history ??= session.messagesThrough(before));
+        return (history ??= toMessages(earlier));
       },
       signal: controller.signal,
       delta: (piece: string) => this.#delta(run, piece),

@@ -48,17 +48,13 @@ export class Session {
     return this.#entries.slice(from);
   }
 
-  /** Messages for the agent's context, oldest first: the retained entries up to and including `seq`. */
-  messagesThrough(seq: number): HistoryMessage[] {
-    const first = this.#entries[0]?.seq ?? 1;
-    // Seqs are consecutive from the first retained entry.
-    const end = Math.min(this.#entries.length, Math.max(0, seq - first + 1));
-    const out: HistoryMessage[] = new Array(end);
-    for (let i = 0; i < end; i++) {
-      const e = this.#entries[i]!;
-      out[i] = { role: e.role, text: e.content[0]?.text ?? '' };
-    }
-    return out;
+  /**
+   * The retained entries, oldest first, as they are now: a copy of the list
+   * (entries themselves never change), so later appends and trims do not
+   * reach it. Cheap: one array of references.
+   */
+  snapshot(): readonly HistoryEntry[] {
+    return this.#entries.slice();
   }
 
   /** A SessionRow as sessions.list / sessions.describe return it. */
@@ -103,4 +99,9 @@ export class SessionStore {
   list(): Session[] {
     return [...this.#sessions.values()].sort((a, b) => b.updatedAt - a.updatedAt);
   }
+}
+
+/** Transcript entries as an agent's context messages, oldest first. */
+export function toMessages(entries: readonly HistoryEntry[]): HistoryMessage[] {
+  return entries.map((e) => ({ role: e.role, text: e.content[0]?.text ?? '' }));
 }

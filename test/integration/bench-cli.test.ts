@@ -21,6 +21,10 @@ function refused(args: string[], flag: RegExp): void {
 test('bench runner: bad tuning flags exit 2 before anything runs', () => {
   refused(['--compare', 'LANEGATE_OPS_NICE'], /^bench: --compare LANEGATE_OPS_NICE: expected NAME=value/);
   refused(['--compare', 'LANEGATE_OPS_NICE=0;-', '--rounds', '0'], /^bench: --rounds 0: a whole number from 1 to 50/);
+  refused(['--compare'], /^bench: --compare needs its settings/);
+  refused(['--compare', '--rounds', '3'], /^bench: --compare needs its settings/);
+  refused(['--compare', 'LANEGATE_OPS_NICE=0;'], /^bench: --compare LANEGATE_OPS_NICE=0;: an empty setting/);
+  refused(['--compare', '-', '--modes', 'dual-port'], /^bench: --modes does not apply to --compare/);
   refused(['--scope', 'e2e', '--env', 'LANEGATE_OPS_NICE=0'], /^bench: --env and --rates are for tuning runs/);
   refused(['--scope', 'e2e', '--modes', 'triple-port'], /^bench: --modes triple-port: each must be one of/);
   refused(['--scope', 'e2e', '--modes', 'dual-port', '--rates', 'fast'], /^bench: --rates fast/);

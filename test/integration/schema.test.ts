@@ -131,7 +131,7 @@ test('the TUI start-up calls and session reads validate', async () => {
   const cmds = await call('commands.list', { agentId: 'main', scope: 'text', includeArgs: false });
   assert.deepEqual(
     cmds.payload.commands.map((c: { name: string }) => c.name),
-    ['hold', 'fail'],
+    ['hold', 'fail', 'history'],
   );
   const described = await call('sessions.describe', { key: KEY, agentId: 'main' });
   assert.equal(described.payload.session.key, KEY);

@@ -11,7 +11,7 @@ test('a drain that stops before a wrap marker finds the records written after it
   const rec = new Uint8Array(300);
   let wrote = 0;
   while (ring.tryWrite(rec.fill(wrote))) wrote++;
-  assert.equal(wrote, 3, 'three 304-byte records fit; the fourth wrote a wrap marker and was refused');
+  assert.equal(wrote, 3, 'three 300-byte records (312 ring bytes each) fit; the fourth wrote a wrap marker and was refused');
   assert.equal(ring.drainAt(wrote, () => {}), 3, 'stops at max, before the marker');
   for (let i = 0; i < 3; i++) assert.equal(ring.tryWrite(rec.fill(10 + i)), true);
   const got: number[] = [];
