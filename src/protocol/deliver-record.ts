@@ -1,7 +1,8 @@
 // The ring body of an admitted `ops.deliver`: the socket worker has already
-// parsed and checked the frame, so it hands the runtime the five routing
-// strings as length-prefixed text ("2:d7" ...) followed by the payload's
-// own JSON, which the runtime stores and forwards without parsing.
+// parsed and checked the frame, so it hands the runtime the request id and
+// the four routing strings as length-prefixed text ("2:d7" ...) followed by
+// the payload's own JSON, which the runtime stores and forwards without
+// parsing.
 //
 // Why not a JSON header: V8's JSON.parse internalizes short string values
 // and allocates them straight in the old generation. Request ids and
@@ -10,43 +11,35 @@
 // collections (every ~1 s at 35k deliveries/s, 3-13 ms each) were where
 // chats waited. Slicing a string allocates young, short-lived strings.
 
-/** The routing fields of one delivery, in their order in the record. */
-export interface DeliverFields {
+/** The routing fields of a delivery: the params the runtime's ops.deliver handler reads. */
+export type DeliverRoute = { lane: string; sessionKey: string; kind: string; idempotencyKey: string };
+
+export interface DeliverRecord {
   id: string;
-  lane: string;
-  sessionKey: string;
-  kind: string;
-  idempotencyKey: string;
+  route: DeliverRoute;
+  payloadJson: string;
 }
 
 /**
- * Encodes a delivery, or returns null when a field is not well-formed
+ * The record body. Length-prefixed, unless a field is not well-formed
  * UTF-16 (a lone surrogate from a JSON escape): the ring carries UTF-8,
- * which cannot hold one, so such a delivery keeps the JSON header that
- * escapes it (see `splitDeliver`).
+ * which cannot hold one, so such a delivery goes as a JSON header (which
+ * escapes it), a newline, and the payload.
  */
-export function encodeDeliver(f: DeliverFields, payloadJson: string): string | null {
-  const { id, lane, sessionKey, kind, idempotencyKey } = f;
-  if (!(id.isWellFormed() && sessionKey.isWellFormed() && kind.isWellFormed() && idempotencyKey.isWellFormed())) return null;
+export function encodeDeliver({ id, route, payloadJson }: DeliverRecord): string {
+  const { lane, sessionKey, kind, idempotencyKey } = route;
+  if (!(id.isWellFormed() && sessionKey.isWellFormed() && kind.isWellFormed() && idempotencyKey.isWellFormed())) {
+    return `${JSON.stringify({ id, route })}\n${payloadJson}`;
+  }
   return `${id.length}:${id}${lane.length}:${lane}${sessionKey.length}:${sessionKey}${kind.length}:${kind}${idempotencyKey.length}:${idempotencyKey}${payloadJson}`;
 }
 
-/** The JSON-header form: routing JSON, a newline, the payload JSON. */
-export function encodeDeliverJson(f: DeliverFields, payloadJson: string): string {
-  const { id, ...params } = f;
-  return `${JSON.stringify({ id, params })}\n${payloadJson}`;
-}
-
-/** Decodes either form written by the socket worker; throws on a body it did not write. */
-export function decodeDeliver(body: string): { fields: DeliverFields; payloadJson: string } {
+/** Decodes either form written by encodeDeliver; throws on a body it did not write. */
+export function decodeDeliver(body: string): DeliverRecord {
   if (body.charCodeAt(0) === 0x7b /* { */) {
     const nl = body.indexOf('\n');
-    const head = JSON.parse(body.slice(0, nl)) as { id: string; params: Omit<DeliverFields, 'id'> };
-    const p = head.params;
-    return {
-      fields: { id: head.id, lane: p.lane, sessionKey: p.sessionKey, kind: p.kind, idempotencyKey: p.idempotencyKey },
-      payloadJson: body.slice(nl + 1),
-    };
+    const head = JSON.parse(body.slice(0, nl)) as Omit<DeliverRecord, 'payloadJson'>;
+    return { id: head.id, route: head.route, payloadJson: body.slice(nl + 1) };
   }
   let at = 0;
   const next = (): string => {
@@ -62,6 +55,7 @@ export function decodeDeliver(body: string): { fields: DeliverFields; payloadJso
     if (value.length !== len) throw new Error('malformed ops.deliver record');
     return value;
   };
-  const fields: DeliverFields = { id: next(), lane: next(), sessionKey: next(), kind: next(), idempotencyKey: next() };
-  return { fields, payloadJson: body.slice(at) };
+  const id = next();
+  const route: DeliverRoute = { lane: next(), sessionKey: next(), kind: next(), idempotencyKey: next() };
+  return { id, route, payloadJson: body.slice(at) };
 }

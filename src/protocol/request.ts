@@ -1,5 +1,5 @@
 import { isObject } from './check.js';
-import { encodeDeliver, encodeDeliverJson } from './deliver-record.js';
+import { encodeDeliver } from './deliver-record.js';
 import { err, ErrorCode, resErr } from './frames.js';
 import { hasScope, type MethodSpec, type ScopeName } from './methods.js';
 
@@ -65,8 +65,8 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
       return refuse(id, 'invalid ops.deliver params: payload is nested too deeply');
     }
     // The check above made these strings.
-    const fields = { id, lane: params.lane as string, sessionKey: params.sessionKey as string, kind: params.kind as string, idempotencyKey: params.idempotencyKey as string };
-    const body = encodeDeliver(fields, payloadJson) ?? encodeDeliverJson(fields, payloadJson);
+    const route = { lane: params.lane as string, sessionKey: params.sessionKey as string, kind: params.kind as string, idempotencyKey: params.idempotencyKey as string };
+    const body = encodeDeliver({ id, route, payloadJson });
     return { ok: true, id, method, spec, body, split: true };
   }
   return { ok: true, id, method, spec, body: raw, split: false };

@@ -23,8 +23,9 @@ const align = (n: number): number => (n + (RING_ALIGN - 1)) & ~(RING_ALIGN - 1);
  * Single-producer single-consumer byte ring over a SharedArrayBuffer.
  *
  * Records are variable length: an 8-byte prefix (the length word, then
- * padding), then the bytes, padded to 8 (layout.ts says why). A record that does not fit before the end of the buffer is preceded
- * by a wrap marker and written at the start, so every record is contiguous
+ * padding), then the bytes, padded to 8 (layout.ts says why). A record
+ * that does not fit before the end of the buffer is preceded by a wrap
+ * marker and written at the start, so every record is contiguous
  * and readable in place. Head and tail are free-running uint32 byte counters;
  * capacity is a power of two, so `index & mask` is the position and
  * `head - tail` the bytes in use, across 2^32 wrap-around too.

@@ -52,30 +52,16 @@ export class Outbox {
 
   /** An event whose payload is already JSON text. */
   eventRaw(keys: Iterable<ConnKey>, lane: LaneId, event: string, payloadJson: string): void {
-    // Nearly every event goes to one worker's connections: group into a Map
-    // only when a second worker shows up (one Map per ops event was a
-    // measurable share of the runtime's allocations under a flood).
-    let first = -1;
-    const firstIds: number[] = [];
-    let more: Map<number, number[]> | null = null;
-    for (const k of keys) {
-      const w = workerOf(k);
-      if (first === -1) first = w;
-      if (w === first) {
-        firstIds.push(connIdOf(k));
-        continue;
-      }
-      more ??= new Map();
-      let ids = more.get(w);
-      if (!ids) more.set(w, (ids = []));
-      ids.push(connIdOf(k));
-    }
-    if (first === -1) return;
+    // Grouped by worker in an array indexed by worker (there are one or
+    // two): a Map per ops event was a measurable share of the runtime's
+    // allocations under a flood.
+    const byWorker: (number[] | undefined)[] = [];
+    for (const k of keys) (byWorker[workerOf(k)] ??= []).push(connIdOf(k));
+    if (byWorker.length === 0) return;
     const frame = eventOpenRaw(event, payloadJson);
-    this.sent[lane] += firstIds.length;
-    this.#workers[first]![lane].send(OutKind.EVENT, firstIds, frame);
-    if (!more) return;
-    for (const [w, ids] of more) {
+    for (let w = 0; w < byWorker.length; w++) {
+      const ids = byWorker[w];
+      if (!ids) continue;
       this.sent[lane] += ids.length;
       this.#workers[w]![lane].send(OutKind.EVENT, ids, frame);
     }

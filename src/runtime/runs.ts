@@ -127,22 +127,21 @@ export class RunManager {
     const ids = runId ? [...session.active].filter((id) => id === runId) : [...session.active];
     for (const id of ids) {
       const run = this.#runs.get(id);
-      if (run && run.outcome === null) {
-        run.controller?.abort();
-        this.#finish(run, 'aborted', null);
-      }
+      if (run) this.#abortRun(run);
     }
     return ids;
   }
 
   /** Aborts everything (shutdown). */
   abortAll(): void {
-    for (const run of this.#runs.values()) {
-      if (run.outcome === null) {
-        run.controller?.abort();
-        this.#finish(run, 'aborted', null);
-      }
-    }
+    for (const run of this.#runs.values()) this.#abortRun(run);
+  }
+
+  /** Aborts a run that is still going (a finished one has no controller left). */
+  #abortRun(run: Run): void {
+    if (run.outcome !== null) return;
+    run.controller?.abort();
+    this.#finish(run, 'aborted', null);
   }
 
   /** Resolves when the run ends or after timeoutMs; answers agent.wait. */

@@ -255,9 +255,8 @@ export class Runtime {
   #request(key: ConnKey, lane: LaneId, body: string, split: boolean): void {
     let req: Request;
     if (split) {
-      const { fields, payloadJson } = decodeDeliver(body);
-      const params = { lane: fields.lane, sessionKey: fields.sessionKey, kind: fields.kind, idempotencyKey: fields.idempotencyKey };
-      req = new Request(this.#o.outbox, key, lane, { id: fields.id, method: 'ops.deliver', params }, payloadJson);
+      const { id, route, payloadJson } = decodeDeliver(body);
+      req = new Request(this.#o.outbox, key, lane, { id, method: 'ops.deliver', params: route }, payloadJson);
     } else {
       req = new Request(this.#o.outbox, key, lane, JSON.parse(body) as { id: string; method: string }, null);
     }
