@@ -6,6 +6,7 @@
 
 import { median, table } from '../report.js';
 import { phase, startTarget, type PhaseResult } from './e2e-bench.js';
+import { deliveriesIntact } from './figures.js';
 
 export interface CompareRow {
   /** The settings as given (`-` for the defaults), or `one-socket baseline`. */
@@ -37,7 +38,7 @@ export async function compareSettings(envs: Record<string, string>[], rounds: nu
         const t = running[i]!;
         const r = await phase(i === running.length - 1 ? BASELINE : 'dual-port', t.convUrl, t.opsUrl ?? t.convUrl, 0, round + 1);
         const o = r.ops!;
-        if (!(o.sent === o.acked && o.acked === o.delivered)) throw new Error(`${rows[i]!.label}: sent ${o.sent} acked ${o.acked} delivered ${o.delivered}`);
+        if (!deliveriesIntact(o)) throw new Error(`${rows[i]!.label}: sent ${o.sent} acked ${o.acked} delivered ${o.delivered}, duplicate or out of order ${o.duplicateAcks + o.duplicateEvents + o.outOfOrder}`);
         results[i] = r;
         say(`  round ${round + 1} ${rows[i]!.label.padEnd(32)} conv p50 ${r.ackP50} ms p99 ${r.ackP99} ms, ops ${Math.round(o.ackedPerSec)}/s`);
       }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../../test/helpers/gateway-process.js';
 import { fmt, machine, ratio, table, writeResult } from '../report.js';
 import { lineChart } from './chart.js';
-import { figures } from './figures.js';
+import { deliveriesIntact, figures } from './figures.js';
 import type { ProbeArgs, ProbeReport } from './chat-prober.js';
 import type { EchoArgs, EchoReport } from './echo-load.js';
 import type { FloodArgs, FloodReport } from './flooder.js';
@@ -108,7 +108,7 @@ function describe(r: PhaseResult): string {
   const o = r.ops;
   return (
     `  ${r.mode.padEnd(20)} ${r.round > 1 ? `(round ${r.round}) ` : ''}flood ${String(r.flood).padStart(6)}: conv ack p50 ${r.ackP50} ms p99 ${r.ackP99} ms (reply p99 ${r.finalP99}, prober lateness p99 ${r.lateP99})` +
-    (o ? `; ops acked ${fmt(o.ackedPerSec)}/s, sent ${o.sent} acked ${o.acked} delivered ${o.delivered}${o.sent === o.acked && o.acked === o.delivered ? '' : '  MISMATCH'}` : '')
+    (o ? `; ops acked ${fmt(o.ackedPerSec)}/s, sent ${o.sent} acked ${o.acked} delivered ${o.delivered}${deliveriesIntact(o) ? '' : '  MISMATCH'}` : '')
   );
 }
 

@@ -3,6 +3,12 @@
 
 import { median } from '../report.js';
 import type { EchoResult, Mode, PhaseResult } from './e2e-bench.js';
+import type { FloodReport } from './flooder.js';
+
+/** Every delivery sent was acknowledged and delivered once, in seq order. */
+export function deliveriesIntact(o: FloodReport): boolean {
+  return o.sent === o.acked && o.acked === o.delivered && o.duplicateAcks + o.duplicateEvents + o.outOfOrder === 0;
+}
 
 export interface Figure {
   figure: string;
@@ -18,7 +24,7 @@ export function figures(rows: PhaseResult[], echoes: EchoResult[]): Figure[] {
   const echoMedian = median(echoRatios);
   const rounds = [...new Set(rows.map((r) => r.round))];
   const get = (mode: Mode, flood: number | 'max', round: number): PhaseResult => rows.find((r) => r.mode === mode && r.flood === flood && r.round === round)!;
-  const lost = rows.filter((r) => r.ops && (r.ops.sent !== r.ops.acked || r.ops.acked !== r.ops.delivered || r.ops.duplicateAcks + r.ops.duplicateEvents + r.ops.outOfOrder > 0));
+  const lost = rows.filter((r) => r.ops && !deliveriesIntact(r.ops));
   /** A ratio a / b per round; the figure is its median. */
   const f = (figure: string, a: (round: number) => number, b: (round: number) => number, target: string, ok: (x: number) => boolean): Figure => {
     const per = rounds.map((r) => ({ a: a(r), b: b(r), x: a(r) / b(r) }));

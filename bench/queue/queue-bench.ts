@@ -242,10 +242,11 @@ export async function runQueueBench(opts: { timeMs: number; transports?: Transpo
     const n = PER_ITERATION[size]!;
     const ring = new Ring(Ring.storageFor(RING_BYTES));
     const body = payload(size);
-    const tasks: { name: string; meta: Pick<QueueRow, 'scope' | 'transport' | 'consumer'>; fn: () => unknown }[] = [];
+    /** One per measured task; `medians` and `samples` collect over the rounds. */
+    const tasks: { name: string; meta: Pick<QueueRow, 'scope' | 'transport' | 'consumer'>; fn: () => unknown; medians: number[]; samples: number }[] = [];
     const consumers: Consumer[] = ['in place', 'string'];
     for (const consumer of consumers) {
-      tasks.push({ name: `one-thread ring (${consumer}) ${size}`, meta: { scope: 'one-thread', transport: 'ring (one thread)', consumer }, fn: () => oneThreadRound(ring, body, n, consumer) });
+      tasks.push({ name: `one-thread ring (${consumer}) ${size}`, meta: { scope: 'one-thread', transport: 'ring (one thread)', consumer }, fn: () => oneThreadRound(ring, body, n, consumer), medians: [], samples: 0 });
     }
     const harnesses: Harness[] = [];
     for (const t of transports) {
@@ -259,11 +260,11 @@ export async function runQueueBench(opts: { timeMs: number; transports?: Transpo
           fn: async () => {
             await h.move(n);
           },
+          medians: [],
+          samples: 0,
         });
       }
     }
-    const medians = new Map<string, number[]>();
-    const samples = new Map<string, number>();
     for (let round = 0; round < ROUNDS; round++) {
       const bench = new Bench({ name: `queue ${size} B round ${round + 1}`, time: opts.timeMs / ROUNDS, iterations: 6, warmupIterations: 2, throws: true });
       for (const t of tasks) bench.add(t.name, t.fn);
@@ -271,12 +272,13 @@ export async function runQueueBench(opts: { timeMs: number; transports?: Transpo
       for (const task of bench.tasks) {
         const r = task.result;
         if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state}`);
-        medians.set(task.name, [...(medians.get(task.name) ?? []), r.latency.p50]);
-        samples.set(task.name, (samples.get(task.name) ?? 0) + (r.latency.samplesCount ?? 0));
+        const t = tasks.find((x) => x.name === task.name)!;
+        t.medians.push(r.latency.p50);
+        t.samples += r.latency.samplesCount ?? 0;
       }
     }
     for (const t of tasks) {
-      const medianMs = median(medians.get(t.name)!);
+      const medianMs = median(t.medians);
       const recordsPerSec = n / (medianMs / 1000);
       rows.push({
         ...t.meta,
@@ -285,7 +287,7 @@ export async function runQueueBench(opts: { timeMs: number; transports?: Transpo
         mbPerSec: Math.round(((recordsPerSec * size) / 1e6) * 10) / 10,
         medianMs: Math.round(medianMs * 1000) / 1000,
         records: n,
-        samples: samples.get(t.name)!,
+        samples: t.samples,
       });
     }
     for (const h of harnesses) await h.close();
