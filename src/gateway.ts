@@ -14,12 +14,12 @@ import { Ring } from './queue/ring.js';
 import { Signal } from './queue/signal.js';
 import { Outbox, type ConnKey, type WorkerOut } from './runtime/outbox.js';
 import { Runtime, type InboundRing } from './runtime/runtime.js';
-import { TaskPool } from './runtime/tasks.js';
+import { TaskPool } from './tasks/pool.js';
 import { securityInit } from './socket/edge.js';
-import { ConvGate } from './socket/conv-gate.js';
+import { ConvGate } from './queue/conv-gate.js';
 import type { MainToWorker, SocketWorkerInit, WorkerToMain } from './socket/messages.js';
 import { HIGH_PRIORITY_PER_TURN, LOW_PRIORITY_PER_TURN } from './socket/outbound.js';
-import { EdgeCounters } from './socket/refusals.js';
+import { EdgeCounters } from './queue/refusals.js';
 import { schemes } from './socket/tls.js';
 
 // typed-emitter is a CommonJS types package: from ESM its default export is the module.

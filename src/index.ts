@@ -12,5 +12,5 @@ export { Signal } from './queue/signal.js';
 export { PriorityConsumer } from './queue/priority.js';
 export type { LaneSource, PriorityOptions } from './queue/priority.js';
 export type { Agent, AgentContext, AgentOptions, HistoryMessage, TaskSpec } from './agents/types.js';
-export type { OpsLog, OpsEntry, NewOpsEntry } from './runtime/ops-log.js';
-export { MemoryOpsLog } from './runtime/ops-log.js';
+export type { OpsLog, OpsEntry, NewOpsEntry } from './state/ops-log.js';
+export { MemoryOpsLog } from './state/memory-ops-log.js';

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createEchoAgent } from '../../src/agents/echo.js';
-import { MemoryOpsLog } from '../../src/runtime/ops-log.js';
+import { MemoryOpsLog } from '../../src/state/memory-ops-log.js';
 
 const ECHO_ONLY = process.argv.includes('--echo');
 /** Items handled per event-loop turn, as lanegate's runtime does. */

@@ -7,7 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { OPS_LANES, type PortRole } from '../protocol/methods.js';
 import type { Ring } from '../queue/ring.js';
-import { EdgeCounters, REFUSAL_REASONS } from '../socket/refusals.js';
+import { EdgeCounters, REFUSAL_REASONS } from '../queue/refusals.js';
 import { FastHistogram, type Observer } from './fast-histogram.js';
 
 export const PREFIX = 'lanegate_';

@@ -1,6 +1,6 @@
 import type { OpsLane } from '../protocol/methods.js';
 import { Lane } from '../queue/records.js';
-import type { OpsEntry, OpsLog, NewOpsEntry } from './ops-log.js';
+import type { OpsEntry, OpsLog, NewOpsEntry } from '../state/ops-log.js';
 import type { ConnKey, Outbox } from './outbox.js';
 
 /** Events sent to one catching-up subscriber per step of the replay pump. */

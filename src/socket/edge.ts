@@ -10,7 +10,7 @@ import type { LaneId } from '../queue/records.js';
 import type { Conn } from './conn.js';
 import { ConnAdmission, ConnRate } from './limits.js';
 import { OriginPolicy } from './origin.js';
-import { EdgeCounters, type RefusalReason } from './refusals.js';
+import { EdgeCounters, type RefusalReason } from '../queue/refusals.js';
 import type { TlsMaterial } from './tls.js';
 
 /** Everything a socket worker needs to guard its port (part of SocketWorkerInit). */

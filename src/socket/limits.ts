@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { PortLimits } from '../config.js';
 import { Lane, type LaneId } from '../queue/records.js';
-import type { RefusalReason } from './refusals.js';
+import type { RefusalReason } from '../queue/refusals.js';
 
 /**
  * A token bucket that may go into debt: every attempt takes a token, even a

@@ -2,7 +2,7 @@ import { OUT_CONNS, OUT_COUNT, OUT_FLAG_MORE, OUT_FLAGS, OUT_KIND, OutKind, outH
 import { Ring } from '../queue/ring.js';
 import type { Signal } from '../queue/signal.js';
 import type { Conn } from './conn.js';
-import type { ConvGate } from './conv-gate.js';
+import type { ConvGate } from '../queue/conv-gate.js';
 
 /** Records taken from a lower-priority (ops) out ring per event-loop turn. */
 export const LOW_PRIORITY_PER_TURN = 16;

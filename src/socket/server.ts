@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { Close, err, ErrorCode, eventFrame, eventOpen, resErr } from '../protocol/frames.js';
 import { checkConnect, helloOk, type ConnectOutcome } from '../protocol/handshake.js';
 import { eventsFor, methodsFor, type MethodSpec } from '../protocol/methods.js';
-import { admit } from '../protocol/request.js';
+import { admit } from '../protocol/admit.js';
 import { Lane } from '../queue/records.js';
 import { Signal } from '../queue/signal.js';
 import { Conn, Pause, type OutPolicy } from './conn.js';
@@ -16,8 +16,8 @@ import { Inbound } from './inbound.js';
 import { portLane, setFrameLimit } from './limits.js';
 import type { SocketWorkerInit } from './messages.js';
 import { MAX_YIELD_MS, Outbound } from './outbound.js';
-import { ConvGate } from './conv-gate.js';
-import { logRefusalSummaries, reasonOfWsError, type RefusalReason } from './refusals.js';
+import { ConvGate } from '../queue/conv-gate.js';
+import { logRefusalSummaries, reasonOfWsError, type RefusalReason } from '../queue/refusals.js';
 import { createPortServer } from './tls.js';
 
 /** Frames a client may send while its JWT is being verified (more closes it: clients wait for hello-ok). */

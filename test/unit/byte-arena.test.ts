@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ByteArena } from '../../src/runtime/byte-arena.js';
+import { ByteArena } from '../../src/state/byte-arena.js';
 
 const MiB = 1 << 20;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeDeliver, encodeDeliver, type DeliverRecord } from '../../src/protocol/deliver-record.js';
+import { decodeDeliver, encodeDeliver, type DeliverRecord } from '../../src/queue/deliver-record.js';
 
 const rec: DeliverRecord = { id: 'd7', route: { lane: 'cron', sessionKey: 'agent:main:main', kind: 'cron.done', idempotencyKey: 'job-42' }, payloadJson: '{"ok":true}' };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Histogram } from '../../src/runtime/histogram.js';
+import { Histogram } from '../../src/metrics/histogram.js';
 
 test('quantiles are within 5% of the exact value', () => {
   const h = new Histogram();

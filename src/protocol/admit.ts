@@ -1,5 +1,5 @@
 import { isObject } from './check.js';
-import { encodeDeliver } from './deliver-record.js';
+import { encodeDeliver } from '../queue/deliver-record.js';
 import { err, ErrorCode, resErr } from './frames.js';
 import { hasScope, type MethodSpec, type ScopeName } from './methods.js';
 

@@ -1,5 +1,5 @@
 import type { OpsLane } from '../protocol/methods.js';
-import type { OpsHub } from './ops-hub.js';
+import type { OpsHub } from '../runtime/ops-hub.js';
 import type { Handler } from './request.js';
 
 /** Handlers of the operations methods (ops port, or conv port in single-port mode). */

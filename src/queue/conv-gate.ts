@@ -1,5 +1,5 @@
-import { GATE_BYTES, GATE_CONV_INFLIGHT, GATE_IDLE_PARKED, GATE_IDLE_SEQ } from '../queue/layout.js';
-import { Signal } from '../queue/signal.js';
+import { GATE_BYTES, GATE_CONV_INFLIGHT, GATE_IDLE_PARKED, GATE_IDLE_SEQ } from './layout.js';
+import { Signal } from './signal.js';
 
 /**
  * Admission control between the two socket workers (dual-port mode).

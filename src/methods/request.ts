@@ -1,7 +1,7 @@
 import type { Params } from '../protocol/check.js';
 import type { ErrorShape } from '../protocol/frames.js';
 import type { LaneId } from '../queue/records.js';
-import type { ConnKey, Outbox } from './outbox.js';
+import type { ConnKey, Outbox } from '../runtime/outbox.js';
 
 /** One admitted request, decoded from its ring record. */
 export class Request {

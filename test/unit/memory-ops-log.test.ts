@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryOpsLog } from '../../src/runtime/ops-log.js';
+import { MemoryOpsLog } from '../../src/state/memory-ops-log.js';
 import { Prng } from '../helpers/prng.js';
 
 const entry = (key: string) => ({ lane: 'cron' as const, sessionKey: 's', kind: 'k', idempotencyKey: key, ts: 0, payloadJson: '{}' });

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { err, ErrorCode } from '../protocol/frames.js';
+import { MAIN_AGENT_ID, MAIN_SESSION_KEY } from '../protocol/sessions.js';
+import { modelDefaults, str, type ConvDeps } from './deps.js';
+import type { Handler, Request } from './request.js';
+
+/** Default and largest number of messages chat.history returns. */
+const HISTORY_DEFAULT = 200;
+const AGENT_WAIT_MAX_MS = 600_000;
+
+/** OpenClaw's `chat.*` group and the `agent` run methods. */
+export function chatMethods(d: ConvDeps): Record<string, Handler> {
+  const defaults = modelDefaults(d.agent);
+
+  /** Answers a repeated idempotencyKey from the earlier run; false when the key is new. */
+  const repeated = (req: Request, runId: string, method: 'chat.send' | 'agent'): boolean => {
+    const prior = d.runs.find(runId);
+    if (!prior) return false;
+    if (prior.outcome === null) req.ok({ runId, status: 'in_flight' });
+    else if (method === 'agent') req.ok(d.runs.agentFinal(runId));
+    else req.ok({ runId, status: prior.outcome === 'ok' ? 'ok' : prior.outcome === 'aborted' ? 'timeout' : 'error' });
+    return true;
+  };
+
+  return {
+    'chat.send': (req) => {
+      const p = req.params;
+      const runId = str(p.idempotencyKey) ?? randomUUID();
+      if (repeated(req, runId, 'chat.send')) return;
+      // Ack first, so the client has its runId before the first delta.
+      req.ok({ runId, status: 'started' });
+      d.runs.start(runId, p.sessionKey as string, p.message as string, { conn: req.conn, reqId: req.id, method: 'chat.send' });
+    },
+
+    agent: (req) => {
+      const p = req.params;
+      const runId = p.idempotencyKey as string;
+      const sessionKey = str(p.sessionKey) ?? MAIN_SESSION_KEY;
+      if (repeated(req, runId, 'agent')) return;
+      req.ok({ runId, sessionKey, agentId: MAIN_AGENT_ID, status: 'accepted', acceptedAt: Date.now() });
+      d.runs.start(runId, sessionKey, p.message as string, { conn: req.conn, reqId: req.id, method: 'agent' });
+    },
+
+    'agent.wait': (req) => {
+      const timeout = Math.min(AGENT_WAIT_MAX_MS, typeof req.params.timeoutMs === 'number' ? req.params.timeoutMs : 30_000);
+      void d.runs.wait(req.params.runId as string, timeout).then((r) => req.ok(r));
+    },
+
+    'chat.history': (req) => {
+      const p = req.params;
+      const key = p.sessionKey as string;
+      const session = d.sessions.find(key);
+      const limit = typeof p.limit === 'number' ? p.limit : HISTORY_DEFAULT;
+      const afterSeq = typeof p.afterSeq === 'number' ? p.afterSeq : 0;
+      const messages = session ? session.read(afterSeq, limit) : [];
+      req.ok({
+        sessionKey: key,
+        sessionId: session?.sessionId ?? null,
+        messages,
+        headSeq: session?.headSeq ?? 0,
+        defaults,
+        sessionInfo: session ? session.row(MAIN_AGENT_ID) : { key, kind: 'direct' },
+        thinkingLevel: 'off',
+        verboseLevel: 'off',
+      });
+    },
+
+    'chat.abort': (req) => {
+      const runIds = d.runs.abort(req.params.sessionKey as string, str(req.params.runId));
+      req.ok({ ok: true, aborted: runIds.length > 0, runIds });
+    },
+
+  };
+}
+
+/** Reply for a method the runtime does not implement (the worker normally refuses these first). */
+export function unknownMethod(req: Request): void {
+  req.fail(err(ErrorCode.INVALID_REQUEST, `unknown method: ${req.method}`));
+}

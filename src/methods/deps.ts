@@ -1,0 +1,25 @@
+import type { Agent } from '../agents/types.js';
+import type { ConnKey } from '../runtime/outbox.js';
+import type { RunManager } from '../runtime/runs.js';
+import type { SessionStore } from '../runtime/sessions.js';
+
+/** What the conversation method groups read and drive. */
+export interface ConvDeps {
+  agent: Agent;
+  runs: RunManager;
+  sessions: SessionStore;
+  /** Connections that called sessions.subscribe. */
+  watchers: Set<ConnKey>;
+  health: () => Record<string, unknown>;
+  status: () => Record<string, unknown>;
+}
+
+/** A non-empty string param, or undefined. */
+export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** An integer param of at least `min`, or undefined. */
+export const count = (v: unknown, min: number): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= min ? v : undefined);
+
+/** The model defaults OpenClaw's session rows and chat.history carry. */
+export function modelDefaults(agent: Agent): { modelProvider: string; model: string; contextTokens: number } {
+  return { modelProvider: 'lanegate', model: agent.id, contextTokens: 200_000 };
+}
