@@ -90,7 +90,7 @@ export const DEFAULTS = {
   opsRetention: 100_000,
   historyLimit: 1_000,
   taskThreads: 1,
-  // Measured (README, Benchmarks): a saturating flood on 2 cores costs a chat
+  // Measured (docs/design-notes.md): a saturating flood on 2 cores costs a chat
   // ~30% less p99 with the ops thread at nice 10, for ~10% of ops throughput.
   opsNice: 10,
   opsOutHeadroom: 1 << 16,

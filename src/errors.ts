@@ -1,7 +1,7 @@
 // Coded errors. Every error lanegate raises on purpose carries a stable
 // `code` so callers and tests branch on the code, never on the message.
-// test/unit/errors.test.ts checks that each code is unique and documented in
-// the README.
+// test/unit/errors.test.ts checks that each code is unique and has a row in
+// the error code table of docs/operations.md.
 
 export const ErrorCodes = {
   CONFIG: 'LANEGATE_ERR_CONFIG',

@@ -11,7 +11,7 @@ import type { Config } from './config.js';
  * every scavenge, so setting it after start covers every thread from the
  * next collection on. Serial is the default because every chat waits while
  * the runtime's thread collects, and on a busy 2-core machine a parallel
- * scavenge waits for helper threads that wait for a core (README, Design).
+ * scavenge waits for helper threads that wait for a core (docs/architecture.md).
  */
 export function applyV8Settings(config: Pick<Config, 'scavenge'>): void {
   setFlagsFromString(config.scavenge === 'serial' ? '--no-parallel-scavenge' : '--parallel-scavenge');

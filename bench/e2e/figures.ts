@@ -1,5 +1,5 @@
 // The e2e report's figures: each a ratio per round, judged against its
-// target on the median over rounds (the VM drifts; README, Benchmarks).
+// target on the median over rounds (the VM drifts; docs/benchmarks.md).
 
 import { median } from '../report.js';
 import type { EchoResult, Mode, PhaseResult } from './e2e-bench.js';

@@ -71,7 +71,7 @@ export class OpsHub {
     if (!r.duplicate) {
       // Field by field, not `{ ...d, seq }`: with the spread, the main
       // thread's young-generation collections promoted far more under a
-      // flood, and their pauses are where chats wait (README, Design).
+      // flood, and their pauses are where chats wait (docs/architecture.md).
       const e: OpsEntry = {
         seq: r.seq,
         lane: d.lane,

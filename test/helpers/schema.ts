@@ -90,7 +90,7 @@ const challengeSchema = (): Json => ({
   additionalProperties: false,
 });
 
-/** lanegate's own ops event (README "Operations protocol"); not part of OpenClaw. */
+/** lanegate's own ops event (docs/protocol.md "Operations protocol"); not part of OpenClaw. */
 const opsEventSchema = (): Json => ({
   type: 'object',
   required: ['seq', 'lane', 'sessionKey', 'kind', 'ts', 'payload'],

