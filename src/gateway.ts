@@ -8,17 +8,12 @@ import { ErrorCodes, LanegateError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { GatewayMetrics } from './metrics/registry.js';
 import type { PortRole } from './protocol/methods.js';
-import { OutChannel } from './queue/out-channel.js';
 import { Lane, type LaneId } from './queue/records.js';
-import { Ring } from './queue/ring.js';
-import { Signal } from './queue/signal.js';
-import { Outbox, type ConnKey, type WorkerOut } from './runtime/outbox.js';
-import { Runtime, type InboundRing } from './runtime/runtime.js';
+import { Outbox, type ConnKey } from './runtime/outbox.js';
+import { Runtime } from './runtime/runtime.js';
+import { buildWiring, inboundRings, ringViews, socketWorkerInit, type WorkerStartContext } from './gateway/wiring.js';
 import { TaskPool } from './tasks/pool.js';
-import { securityInit } from './socket/edge.js';
-import { ConvGate } from './queue/conv-gate.js';
 import type { MainToWorker, SocketWorkerInit, WorkerToMain } from './socket/messages.js';
-import { HIGH_PRIORITY_PER_TURN, LOW_PRIORITY_PER_TURN } from './socket/outbound.js';
 import { EdgeCounters } from './queue/refusals.js';
 import { schemes } from './socket/tls.js';
 
@@ -92,57 +87,29 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
 
   async start(): Promise<GatewayInfo> {
     const c = this.#config;
-    const single = c.opsPort === null;
     const startedAt = Date.now();
-    const inDoorbell = Signal.storage();
-    const convRing = Ring.storageFor(c.convRingBytes);
-    const opsRing = Ring.storageFor(c.opsRingBytes);
-    const convOutBell = Signal.storage();
-    const convOut = Ring.storageFor(c.outRingBytes);
-    // Single-port mode: ops events to conv clients get their own out ring, drained after chat frames.
-    const convOpsOut = single ? Ring.storageFor(c.outRingBytes) : null;
-    const opsOutBell = single ? null : Signal.storage();
-    const opsOut = single ? null : Ring.storageFor(c.outRingBytes);
-
-    const convBell = Signal.over(convOutBell);
-    const convChannel = new OutChannel(new Ring(convOut), convBell, true);
-    const outs: WorkerOut[] = [[convChannel, convOpsOut ? new OutChannel(new Ring(convOpsOut), convBell, false) : convChannel]];
-    // Read-only views for /metrics (used bytes and full stalls are shared words).
-    const ringViews = [
-      { name: 'conv', ring: new Ring(convRing) },
-      { name: 'ops', ring: new Ring(opsRing) },
-      { name: 'conv-out', ring: new Ring(convOut) },
-      ...(convOpsOut ? [{ name: 'conv-ops-out', ring: new Ring(convOpsOut) }] : []),
-      ...(opsOut ? [{ name: 'ops-out', ring: new Ring(opsOut) }] : []),
-    ];
-    const inbound: InboundRing[] = [{ sab: convRing, worker: 0, lane: Lane.CONV, name: 'conv' }];
-    if (single) inbound.push({ sab: opsRing, worker: 0, lane: Lane.OPS, name: 'ops' });
-    else {
-      const ch = new OutChannel(new Ring(opsOut!), Signal.over(opsOutBell!), false);
-      outs.push([ch, ch]);
-      inbound.push({ sab: opsRing, worker: 1, lane: Lane.OPS, name: 'ops' });
-    }
-
-    // Refusal counters per port, written by its worker, read here for `status`.
-    const convEdge = EdgeCounters.storage();
-    const opsEdge = single ? null : EdgeCounters.storage();
+    const wiring = buildWiring(c);
+    const single = wiring.single;
     const scheme = schemes(c.tls !== null);
     const metrics = new GatewayMetrics({
       version: VERSION,
       mode: single ? 'single-port' : 'dual-port',
       runtime: () => this.#runtime?.figures() ?? null,
-      edges: [{ port: 'conv', sab: convEdge }, ...(opsEdge ? [{ port: 'ops' as const, sab: opsEdge }] : [])],
-      rings: ringViews,
+      edges: wiring.edges,
+      rings: ringViews(wiring),
     });
     this.#metrics = metrics;
+    const edge = (port: PortRole): SharedArrayBuffer | null => wiring.edges.find((e) => e.port === port)?.sab ?? null;
+    const convEdge = edge('conv')!;
+    const opsEdge = edge('ops');
 
     const agent = await loadAgent(c.agent, { openai: c.openai });
     this.#tasks = new TaskPool(c.taskThreads);
     this.#runtime = new Runtime({
       config: c,
-      doorbell: inDoorbell,
-      inbound,
-      outbox: new Outbox(outs),
+      doorbell: wiring.inDoorbell,
+      inbound: inboundRings(wiring),
+      outbox: new Outbox(wiring.workers.map((w) => w.out)),
       agent,
       tasks: this.#tasks,
       log: this.#log,
@@ -164,53 +131,15 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     });
     this.#runtime.start();
 
-    const base = {
-      host: c.host,
-      singlePort: single,
-      token: c.token,
-      password: c.password,
-      tickIntervalMs: c.tickIntervalMs,
-      handshakeTimeoutMs: c.handshakeTimeoutMs,
-      logLevel: c.logLevel,
-      serverVersion: `lanegate-${VERSION}`,
-      startedAt,
-      inDoorbell,
-      // Dual-port mode: the conv worker counts chats in flight, the ops worker yields to them.
-      gate: single ? null : ConvGate.storage(),
-    };
+    const ctx: WorkerStartContext = { config: c, wiring, startedAt, serverVersion: `lanegate-${VERSION}`, opsUrl: null, webchatPort: c.convPort === 0 ? null : c.convPort };
     try {
       let opsUrl: string | null = null;
       if (!single) {
-        const ops = await this.#startWorker({
-          ...base,
-          role: 'ops',
-          port: c.opsPort!,
-          opsUrl: null,
-          maxPayload: c.opsMaxPayload,
-          nice: c.opsNice,
-          convRing: null,
-          opsRing,
-          outDoorbell: opsOutBell!,
-          outRings: [opsOut!],
-          outPerTurn: [LOW_PRIORITY_PER_TURN],
-          security: securityInit(c, opsEdge!, c.convPort === 0 ? null : c.convPort),
-        });
+        const ops = await this.#startWorker(socketWorkerInit(ctx, wiring.workers[1]!, c.opsPort!));
         opsUrl = `${scheme.ws}://${urlHost(c.host)}:${ops.port}`;
+        ctx.opsUrl = opsUrl;
       }
-      const conv = await this.#startWorker({
-        ...base,
-        role: 'conv',
-        port: c.convPort,
-        opsUrl,
-        maxPayload: single ? Math.max(c.convMaxPayload, c.opsMaxPayload) : c.convMaxPayload,
-        nice: 0,
-        convRing,
-        opsRing: single ? opsRing : null,
-        outDoorbell: convOutBell,
-        outRings: convOpsOut ? [convOut, convOpsOut] : [convOut],
-        outPerTurn: [HIGH_PRIORITY_PER_TURN, LOW_PRIORITY_PER_TURN],
-        security: securityInit(c, convEdge, c.convPort === 0 ? null : c.convPort),
-      });
+      const conv = await this.#startWorker(socketWorkerInit(ctx, wiring.workers[0]!, c.convPort));
       for (const w of this.#workers) w.worker.postMessage({ type: 'webchat-port', port: conv.port } satisfies MainToWorker);
       for (const w of this.#workers) w.worker.postMessage({ type: 'readiness', ready: true } satisfies MainToWorker);
       const convUrl = `${scheme.ws}://${urlHost(c.host)}:${conv.port}`;
