@@ -2,6 +2,7 @@ import { isObject } from './check.js';
 import { encodeDeliver } from '../queue/deliver-record.js';
 import { err, ErrorCode, resErr } from './frames.js';
 import { hasScope, type MethodSpec, type ScopeName } from './methods.js';
+import { WireDetail } from './wire-codes.js';
 
 export type Admission =
   /** `split`: the body is an ops.deliver record (deliver-record.ts): routing strings, then the payload JSON. */
@@ -48,7 +49,7 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
     return refuse(id, `unknown method: ${method.slice(0, 100)}`);
   }
   if (spec.scope !== null && !hasScope(ctx.scopes, spec.scope)) {
-    return { ok: false, forbidden: true, reply: resErr(id, err(ErrorCode.FORBIDDEN, `missing scope: ${spec.scope}`, { details: { code: 'MISSING_SCOPE', missingScope: spec.scope, requiredScopes: [spec.scope] } })) };
+    return { ok: false, forbidden: true, reply: resErr(id, err(ErrorCode.FORBIDDEN, `missing scope: ${spec.scope}`, { details: { code: WireDetail.MISSING_SCOPE, missingScope: spec.scope, requiredScopes: [spec.scope] } })) };
   }
   // Lenient like the clients need: the TUI sends `status` with no params at all.
   const params = frame.params === undefined || frame.params === null ? {} : frame.params;

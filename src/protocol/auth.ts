@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import { ALL_SCOPES, type ScopeName } from './methods.js';
+import { WireDetail } from './wire-codes.js';
 
 export interface AuthSettings {
   token: string | null;
@@ -11,7 +12,7 @@ export interface AuthSettings {
 
 export type AuthResult =
   | { ok: true; scopes: ScopeName[]; /** JWT expiry (ms since the epoch); absent for shared secrets. */ expiresAt?: number }
-  | { ok: false; detailsCode: 'AUTH_REQUIRED' | 'AUTH_TOKEN_MISMATCH' | 'AUTH_PASSWORD_MISMATCH'; authReason: string; message: string };
+  | { ok: false; detailsCode: typeof WireDetail.AUTH_REQUIRED | typeof WireDetail.AUTH_TOKEN_MISMATCH | typeof WireDetail.AUTH_PASSWORD_MISMATCH; authReason: string; message: string };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
@@ -25,7 +26,7 @@ export function secretEquals(given: string, expected: string): boolean {
 
 const TOKEN_MISMATCH: AuthResult = {
   ok: false,
-  detailsCode: 'AUTH_TOKEN_MISMATCH',
+  detailsCode: WireDetail.AUTH_TOKEN_MISMATCH,
   authReason: 'token_mismatch',
   message: 'unauthorized: gateway token mismatch (provide gateway auth token)',
 };
@@ -46,7 +47,7 @@ export function authenticate(settings: AuthSettings, auth: unknown, requested: u
   const jwt = settings.jwt ?? null;
   if (settings.token !== null || settings.password !== null || jwt !== null) {
     if (token === null && password === null) {
-      return { ok: false, detailsCode: 'AUTH_REQUIRED', authReason: 'token_missing', message: 'unauthorized: gateway token missing (provide gateway auth token)' };
+      return { ok: false, detailsCode: WireDetail.AUTH_REQUIRED, authReason: 'token_missing', message: 'unauthorized: gateway token missing (provide gateway auth token)' };
     }
     if (token !== null) {
       if (settings.token !== null && secretEquals(token, settings.token)) return { ok: true, scopes: narrow(ALL_SCOPES, requested) };
@@ -54,10 +55,10 @@ export function authenticate(settings: AuthSettings, auth: unknown, requested: u
       return jwt.verify(token).then((v) =>
         v.ok
           ? { ok: true, scopes: narrow(v.scopes, requested), expiresAt: v.expiresAt }
-          : { ok: false, detailsCode: 'AUTH_TOKEN_MISMATCH', authReason: v.authReason, message: v.message },
+          : { ok: false, detailsCode: WireDetail.AUTH_TOKEN_MISMATCH, authReason: v.authReason, message: v.message },
       );
     } else if (settings.password === null || !secretEquals(password!, settings.password)) {
-      return { ok: false, detailsCode: 'AUTH_PASSWORD_MISMATCH', authReason: 'password_mismatch', message: 'unauthorized: gateway password mismatch (provide gateway auth password)' };
+      return { ok: false, detailsCode: WireDetail.AUTH_PASSWORD_MISMATCH, authReason: 'password_mismatch', message: 'unauthorized: gateway password mismatch (provide gateway auth password)' };
     }
   }
   return { ok: true, scopes: narrow(ALL_SCOPES, requested) };

@@ -3,6 +3,7 @@ import { isObject } from './check.js';
 import { Close, err, ErrorCode, PROTOCOL_VERSION, resErr, resOk } from './frames.js';
 import type { ScopeName } from './methods.js';
 import { MAIN_AGENT_ID, MAIN_KEY, MAIN_SESSION_KEY } from './sessions.js';
+import { WireDetail } from './wire-codes.js';
 
 /** Pre-connect frames are capped at 64 KiB (OpenClaw MAX_PREAUTH_PAYLOAD_BYTES): the default of LANEGATE_PREAUTH_MAX_PAYLOAD. */
 export const MAX_PREAUTH_PAYLOAD_BYTES = 64 * 1024;
@@ -59,7 +60,7 @@ export function checkConnect(frame: unknown, auth: AuthSettings): ConnectOutcome
   }
   if (min > PROTOCOL_VERSION || max < PROTOCOL_VERSION) {
     return fail(id, Close.PROTOCOL_ERROR, 'protocol mismatch', `protocol mismatch: server speaks ${PROTOCOL_VERSION}, client ${min}..${max}`, {
-      code: 'PROTOCOL_MISMATCH',
+      code: WireDetail.PROTOCOL_MISMATCH,
       clientMinProtocol: min,
       clientMaxProtocol: max,
       expectedProtocol: PROTOCOL_VERSION,
@@ -94,7 +95,7 @@ function outcome(id: string, client: ClientInfo, role: string, a: AuthResult): C
           code: a.detailsCode,
           authReason: a.authReason,
           canRetryWithDeviceToken: false,
-          recommendedNextStep: a.detailsCode === 'AUTH_REQUIRED' ? 'update_auth_configuration' : 'update_auth_credentials',
+          recommendedNextStep: a.detailsCode === WireDetail.AUTH_REQUIRED ? 'update_auth_configuration' : 'update_auth_credentials',
         },
       }),
     );

@@ -18,6 +18,9 @@ export interface OutPolicy {
   onSlow(conn: Conn): void;
 }
 
+/** A connection's deadlines: the handshake, and a JWT's expiry. */
+export type ConnTimer = 'handshake' | 'expiry';
+
 /** Corked writes past this size are flushed at once (see Conn.cork). */
 const CORK_FLUSH_BYTES = 64 * 1024;
 
@@ -33,43 +36,115 @@ export const Pause = {
 
 const UNLIMITED: OutPolicy = { maxBuffered: Infinity, onSkip: () => {}, onSlow: () => {} };
 
-/** Per-connection state, owned by the socket worker that accepted it. */
+/** Who a connection is, fixed once its `connect` succeeded. */
+export interface ConnIdentity {
+  client: ClientInfo;
+  role: string;
+  scopes: ReadonlySet<ScopeName>;
+}
+
+const NO_SCOPES: ReadonlySet<ScopeName> = new Set();
+
+/**
+ * Per-connection state, owned by the socket worker that accepted it. Its
+ * state changes only through these methods: the identity is set once, the
+ * event counter, pauses, timers and ping state are its own.
+ */
 export class Conn {
   readonly id: number;
   readonly ws: WebSocket;
   readonly remote: string;
-  client: ClientInfo | null = null;
-  role = 'operator';
-  scopes: ReadonlySet<ScopeName> = new Set();
+  /** Its message rate, per inbound lane. */
+  readonly rate: ConnRate;
+  #identity: ConnIdentity | null = null;
   /** Per-connection event counter (the frame-level `seq` of event frames). */
-  eventSeq = 1;
+  #eventSeq = 1;
   /** Bit per inbound lane this connection has written to (OPEN sent there). */
-  lanesUsed = 0;
+  #lanesUsed = 0;
   /** Answered the last ping. */
-  alive = true;
-  handshakeTimer: NodeJS.Timeout | null = null;
-  /** Closes the connection when its JWT expires. */
-  expiryTimer: NodeJS.Timeout | null = null;
-  /** Frames received while a JWT is being verified, handled after it (null: not verifying). */
-  held: { data: Buffer; isBinary: boolean }[] | null = null;
-  rate: ConnRate | null = null;
+  #alive = true;
+  /** Pending deadlines (handshake, token expiry), cleared when it closes. */
+  readonly #timers = new Map<ConnTimer, NodeJS.Timeout>();
   /** Ops/tick events skipped because the client could not keep up. */
-  skipped = 0;
+  #skipped = 0;
   readonly #out: OutPolicy;
   #pauses = 0;
   #corked = false;
   /** Bytes written since the socket was corked (flushed every CORK_FLUSH_BYTES). */
   #corkedBytes = 0;
 
-  constructor(id: number, ws: WebSocket, remote: string, out: OutPolicy = UNLIMITED) {
+  constructor(id: number, ws: WebSocket, remote: string, rate: ConnRate, out: OutPolicy = UNLIMITED) {
     this.id = id;
     this.ws = ws;
     this.remote = remote;
+    this.rate = rate;
     this.#out = out;
+    ws.on('pong', () => {
+      this.#alive = true;
+    });
+  }
+
+  /** Set once, when `connect` succeeded. */
+  authenticate(identity: ConnIdentity): void {
+    this.#identity = identity;
+  }
+
+  get identity(): ConnIdentity | null {
+    return this.#identity;
+  }
+
+  get scopes(): ReadonlySet<ScopeName> {
+    return this.#identity?.scopes ?? NO_SCOPES;
+  }
+
+  /** Ops/tick events skipped so far because the client could not keep up. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
+  /** Records that it wrote to inbound lane `bit`; true the first time (its OPEN record is due). */
+  useLane(bit: number): boolean {
+    if (this.#lanesUsed & bit) return false;
+    this.#lanesUsed |= bit;
+    return true;
+  }
+
+  usedLane(bit: number): boolean {
+    return (this.#lanesUsed & bit) !== 0;
+  }
+
+  /** Runs `fn` after `ms` unless cleared or closed first (one timer per kind). */
+  setTimer(kind: ConnTimer, ms: number, fn: () => void): void {
+    this.clearTimer(kind);
+    this.#timers.set(
+      kind,
+      setTimeout(() => {
+        this.#timers.delete(kind);
+        fn();
+      }, ms),
+    );
+  }
+
+  clearTimer(kind: ConnTimer): void {
+    const t = this.#timers.get(kind);
+    if (t === undefined) return;
+    clearTimeout(t);
+    this.#timers.delete(kind);
+  }
+
+  /**
+   * The tick's liveness check: false when the last ping went unanswered (the
+   * caller cuts the connection); otherwise pings again and returns true.
+   */
+  ping(): boolean {
+    if (!this.#alive) return false;
+    this.#alive = false;
+    this.ws.ping();
+    return true;
   }
 
   get authenticated(): boolean {
-    return this.client !== null;
+    return this.#identity !== null;
   }
 
   /**
@@ -96,12 +171,12 @@ export class Conn {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.#backlog() > this.#out.maxBuffered) {
       if (!skippable(open)) return this.#slow();
-      this.eventSeq++;
-      this.skipped++;
+      this.#eventSeq++;
+      this.#skipped++;
       this.#out.onSkip(this);
       return;
     }
-    const tail = Buffer.from(`,"seq":${this.eventSeq++}}`);
+    const tail = Buffer.from(`,"seq":${this.#eventSeq++}}`);
     this.#write(Buffer.concat([open, tail]));
   }
 
@@ -165,11 +240,14 @@ export class Conn {
   }
 
   close(code: number, reason: string): void {
-    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = null;
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.expiryTimer = null;
+    this.clearTimers();
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason.slice(0, 120));
+  }
+
+  /** Clears every pending deadline (on close, and when the socket is gone). */
+  clearTimers(): void {
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
   }
 
   // The close frame queues behind what is buffered; nothing more is queued

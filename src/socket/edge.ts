@@ -10,6 +10,7 @@ import type { LaneId } from '../queue/records.js';
 import type { Conn } from './conn.js';
 import { ConnAdmission, ConnRate } from './limits.js';
 import { OriginPolicy } from './origin.js';
+import { WireDetail } from '../protocol/wire-codes.js';
 import { EdgeCounters, type RefusalReason } from '../queue/refusals.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -125,7 +126,7 @@ export class Edge {
       return false;
     }
     this.count('rate-limited', { conn: conn.id });
-    const error = err(ErrorCode.UNAVAILABLE, 'rate limit exceeded: slow down', { retryable: true, retryAfterMs: r.retryAfterMs, details: { code: 'RATE_LIMITED' } });
+    const error = err(ErrorCode.UNAVAILABLE, 'rate limit exceeded: slow down', { retryable: true, retryAfterMs: r.retryAfterMs, details: { code: WireDetail.RATE_LIMITED } });
     conn.send(resErr(id, error));
     return false;
   }

@@ -59,22 +59,10 @@ export class Inbound {
     return this.#lanes[lane]?.producer.maxBody ?? 0;
   }
 
-  hasLane(lane: LaneId): boolean {
-    return this.#lanes[lane] !== null;
-  }
-
-  /** Ring-full stalls per lane so far. */
-  stalls(): number[] {
-    return this.#lanes.map((l) => l?.producer.stalls ?? 0);
-  }
-
   /** Writes a validated request; pauses the connection if it had to be held. */
   request(conn: Conn, lane: LaneId, body: Uint8Array | string, split: boolean): void {
     const l = this.#lanes[lane]!;
-    if ((conn.lanesUsed & LANE_BIT[lane]) === 0) {
-      conn.lanesUsed |= LANE_BIT[lane];
-      this.#push(conn, l, lane, InKind.OPEN, this.#openBody(conn));
-    }
+    if (conn.useLane(LANE_BIT[lane])) this.#push(conn, l, lane, InKind.OPEN, this.#openBody(conn));
     this.#push(conn, l, lane, split ? InKind.REQUEST_WITH_PAYLOAD : InKind.REQUEST, body);
   }
 
@@ -82,15 +70,10 @@ export class Inbound {
   closed(conn: Conn): void {
     for (const lane of [Lane.CONV, Lane.OPS] as const) {
       const l = this.#lanes[lane];
-      if (!l || (conn.lanesUsed & LANE_BIT[lane]) === 0) continue;
+      if (!l || !conn.usedLane(LANE_BIT[lane])) continue;
       l.paused.delete(conn);
       l.producer.push(InKind.CLOSE, lane, conn.id, '');
     }
-  }
-
-  /** A connection that opens while a lane is stalled starts paused too. */
-  isStalled(lane: LaneId): boolean {
-    return this.#lanes[lane]?.producer.stalled ?? false;
   }
 
   #push(conn: Conn, l: LaneState, lane: LaneId, kind: number, body: Uint8Array | string): void {
@@ -101,6 +84,7 @@ export class Inbound {
   }
 
   #openBody(conn: Conn): string {
-    return JSON.stringify({ client: conn.client, role: conn.role, scopes: [...conn.scopes], remote: conn.remote });
+    const id = conn.identity;
+    return JSON.stringify({ client: id?.client ?? null, role: id?.role ?? 'operator', scopes: [...conn.scopes], remote: conn.remote });
   }
 }

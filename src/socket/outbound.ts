@@ -2,22 +2,20 @@ import { OUT_CONNS, OUT_COUNT, OUT_FLAG_MORE, OUT_FLAGS, OUT_KIND, OutKind, outH
 import { Ring } from '../queue/ring.js';
 import type { Signal } from '../queue/signal.js';
 import type { Conn } from './conn.js';
-import type { ConvGate } from '../queue/conv-gate.js';
+import type { OpsYield } from './ops-yield.js';
 
 /** Records taken from a lower-priority (ops) out ring per event-loop turn. */
 export const LOW_PRIORITY_PER_TURN = 16;
 /** Records taken from a conversation out ring per turn: effectively all. */
 export const HIGH_PRIORITY_PER_TURN = 4096;
-/** Longest the ops worker holds its sends back for one conversation request. */
-export const MAX_YIELD_MS = 5;
 
 export interface OutboundOptions {
   /** Records per turn for each ring, in ring order. */
   perTurn: number[];
   /** Called once per reply frame taken from ring 0 (the conv worker counts answers for the gate). */
   onReply?: () => void;
-  /** Ops worker: hold sends back while a conversation request is in flight. */
-  yieldTo?: ConvGate;
+  /** Ops worker: hold sends back while a conversation request is in flight (the send half of its yield). */
+  yieldTo?: Pick<OpsYield, 'holdSends'>;
 }
 
 interface Source {
@@ -44,7 +42,6 @@ export class Outbound {
   #scheduled = false;
   /** Connections corked during the current turn, uncorked at its end. */
   readonly #corked: Conn[] = [];
-  framesOut = 0;
 
   constructor(rings: SharedArrayBuffer[], doorbell: Signal, conns: Map<number, Conn>, options: OutboundOptions) {
     this.#sources = rings.map((sab, i) => {
@@ -85,11 +82,9 @@ export class Outbound {
   readonly #turn = (): void => {
     this.#scheduled = false;
     if (!this.#running) return;
-    const gate = this.#opt.yieldTo;
-    if (gate?.busy()) {
-      // Leave the CPU to the conversation path; sends resume when it is answered.
+    // Leave the CPU to the conversation path; sends resume when it is answered.
+    if (this.#opt.yieldTo?.holdSends(this.#turn)) {
       this.#scheduled = true;
-      void gate.idle(MAX_YIELD_MS).then(this.#turn);
       return;
     }
     let more = false;
@@ -131,7 +126,6 @@ export class Outbound {
       const conn = this.#conns.get(r.u32(at + OUT_CONNS + 4 * i));
       if (!conn) continue;
       if (conn.cork()) this.#corked.push(conn);
-      this.framesOut++;
       if (kind === OutKind.EVENT) conn.sendEvent(body);
       else if (kind === OutKind.FRAME) conn.send(body);
       else if (kind === OutKind.CLOSE) {
