@@ -1,15 +1,26 @@
-import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { createSecureContext } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Agent } from './agents/types.js';
+import { agentList, OPENAI_DEFAULTS, openaiConfig, singleAgent, type AgentConfig, type OpenAIConfig } from './config/agents.js';
+import { bad, integer, isSet, object, oneOf, optionOrigins, port, ringBytes, RING_MAX, text, type Origin, type Origins } from './config/check.js';
+import { jwt, origins, tls, type JwtConfig } from './config/security.js';
 import { ConfigError } from './errors.js';
+import type { OpsLog } from './state/ops-log.js';
 
-// The only module that reads the environment. Every setting is read once and
-// validated here; a bad value throws ConfigError naming the variable, the
-// value and what is allowed (main.ts prints it and exits with status 2).
+// The one validator of every setting. `new Gateway(options)` hands it an
+// options object; `node dist/main.js` maps the environment onto the same
+// options (loadConfig below: this is the only module that reads it) and
+// hands them over too. A bad value throws ConfigError naming where it came
+// from (the variable, or the option's path), the value and what is allowed;
+// main.ts prints it and exits with status 2.
 
 export const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type { AgentConfig, OpenAIConfig } from './config/agents.js';
+export type { JwtConfig } from './config/security.js';
+export { JWT_SECRET_MIN_BYTES } from './config/security.js';
+export { MAIN_AGENT_ID } from './config/agents.js';
 
 export interface Config {
   host: string;
@@ -23,8 +34,8 @@ export interface Config {
   outRingBytes: number;
   convMaxPayload: number;
   opsMaxPayload: number;
-  /** `echo`, `openai`, or an absolute path to an agent module. */
-  agent: string;
+  /** The agents, the default first (session keys without an `agent:<id>:` prefix go to it). */
+  agents: AgentConfig[];
   logLevel: LogLevel;
   tickIntervalMs: number;
   handshakeTimeoutMs: number;
@@ -37,7 +48,8 @@ export interface Config {
   opsOutHeadroom: number;
   /** Young-generation collections on one thread (serial) or with V8's helper threads (parallel). */
   scavenge: 'serial' | 'parallel';
-  openai: { apiKey: string | null; baseUrl: string; model: string };
+  /** Client settings every openai agent starts from. */
+  openai: OpenAIConfig;
   /** JWT auth (an alternative to the shared token); null: off. */
   jwt: JwtConfig | null;
   /** Extra browser origins allowed to open a socket (normalized); `*` allows any. */
@@ -45,17 +57,8 @@ export interface Config {
   /** PEM text of the certificate and key: both ports serve wss:// and https://. */
   tls: { cert: string; key: string } | null;
   limits: Limits;
-}
-
-export interface JwtConfig {
-  /** HS256 shared secret. */
-  secret: string | null;
-  /** SPKI PEM of an RSA (RS256) or EC P-256 (ES256) public key. */
-  publicKeyPem: string | null;
-  /** A JSON Web Key Set (RS256/ES256 keys). */
-  jwks: { keys: Record<string, unknown>[] } | null;
-  issuer: string | null;
-  audience: string[] | null;
+  /** An ops log given by an embedding program; null: the gateway makes its own. */
+  opsLog: OpsLog | null;
 }
 
 /** Limits of one port. Rates are messages per second; 0 turns the limit off. */
@@ -73,6 +76,40 @@ export interface Limits {
   ops: PortLimits;
   /** Per client IP address (IPv6: per /64), on each port. 0 turns a limit off. */
   perIp: { maxConns: number; rate: number; burst: number };
+}
+
+type Deep<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Deep<T[K]> : T[K] };
+
+/** One entry of `agents`: an id, and one of `echo`, `openai` (settings over the top-level ones), `module` or `agent`. */
+export interface AgentOption {
+  id: string;
+  name?: string;
+  /** Bare session keys go to this one (default: the first). */
+  default?: boolean;
+  echo?: true;
+  openai?: Partial<OpenAIConfig>;
+  /** Path of a module whose default export is createAgent(options). */
+  module?: string;
+  /** Passed to the module's createAgent as `options.options`. */
+  options?: Record<string, unknown>;
+  agent?: Agent;
+}
+
+/**
+ * What `new Gateway(options)` takes: every setting the environment has,
+ * under the names of `Config` (nested where Config nests), plus what only a
+ * program can hand over (an Agent object, an OpsLog). TLS and JWT keys are
+ * PEM/JSON text here (the environment names files).
+ */
+export interface GatewayOptions extends Deep<Omit<Config, 'agents' | 'openai' | 'jwt' | 'tls' | 'limits' | 'opsLog'>> {
+  /** `echo`, `openai`, a module path, or an Agent object: the one-agent shorthand. */
+  agent?: string | Agent;
+  agents?: AgentOption[];
+  openai?: Partial<OpenAIConfig>;
+  jwt?: Partial<Omit<JwtConfig, 'jwks'>> & { jwks?: JwtConfig['jwks'] | string };
+  tls?: { cert: string; key: string } | null;
+  limits?: Deep<Limits>;
+  opsLog?: OpsLog;
 }
 
 export const DEFAULTS = {
@@ -95,8 +132,9 @@ export const DEFAULTS = {
   opsNice: 10,
   opsOutHeadroom: 1 << 16,
   scavenge: 'serial' as const,
-  openaiBaseUrl: 'https://api.openai.com/v1',
-  openaiModel: 'gpt-4o-mini',
+  openaiBaseUrl: OPENAI_DEFAULTS.baseUrl,
+  openaiModel: OPENAI_DEFAULTS.model,
+  openai: OPENAI_DEFAULTS,
   preauthMaxPayload: 64 * 1024,
   convRate: 200,
   convRateBurst: 400,
@@ -112,278 +150,239 @@ export const DEFAULTS = {
   connBurstPerIp: 40,
 };
 
-/** Shortest HS256 secret accepted: 256 bits, as RFC 7518 section 3.2 requires. */
-export const JWT_SECRET_MIN_BYTES = 32;
-
-const RING_MIN = 1 << 16;
-const RING_MAX = 1 << 30;
-
-type Env = Record<string, string | undefined>;
-
-/** The first of `names` that is set (not empty), with the name it came from. */
-function pick(env: Env, ...names: string[]): [string, string] | null {
-  for (const n of names) {
-    const v = env[n];
-    if (v !== undefined && v !== '') return [n, v];
-  }
-  return null;
-}
-
-function integer(env: Env, names: string[], dflt: number, min: number, max: number, what?: string): number {
-  const got = pick(env, ...names);
-  if (!got) return dflt;
-  const [name, raw] = got;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, raw, what ?? `an integer from ${min} to ${max}`);
-  const n = Number(raw.trim());
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(name, raw, what ?? `an integer from ${min} to ${max}`);
-  return n;
-}
-
-function port(env: Env, names: string[], dflt: number): number;
-function port(env: Env, names: string[], dflt: null): number | null;
-function port(env: Env, names: string[], dflt: number | null): number | null {
-  if (!pick(env, ...names)) return dflt;
-  return integer(env, names, 0, 0, 65535, 'a TCP port from 0 to 65535 (0 picks a free port)');
-}
-
-function ringBytes(env: Env, name: string, dflt: number): number {
-  const allowed = `a power of two from ${RING_MIN} (64 KiB) to ${RING_MAX} (1 GiB)`;
-  const n = integer(env, [name], dflt, RING_MIN, RING_MAX, allowed);
-  if ((n & (n - 1)) !== 0) throw new ConfigError(name, env[name]!, allowed);
-  return n;
-}
-
-function oneOf<T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T {
-  const got = pick(env, name);
-  if (!got) return dflt;
-  if (!(values as readonly string[]).includes(got[1])) throw new ConfigError(name, got[1], `one of ${values.join(', ')}`);
-  return got[1] as T;
-}
-
-function agent(env: Env): string {
-  const got = pick(env, 'LANEGATE_AGENT');
-  if (!got) return DEFAULTS.agent;
-  const v = got[1];
-  if (v === 'echo' || v === 'openai') return v;
-  const allowed = 'echo, openai, or the path of an existing agent module file (.js or .mjs)';
-  const path = isAbsolute(v) ? v : resolve(v);
-  if (!/\.(m?js)$/.test(path) || !existsSync(path) || !statSync(path).isFile()) throw new ConfigError('LANEGATE_AGENT', v, allowed);
-  return path;
-}
-
-function host(env: Env): string {
-  const got = pick(env, 'LANEGATE_HOST');
-  if (!got) return DEFAULTS.host;
-  const v = got[1];
-  // A hostname or an IPv4/IPv6 literal; no scheme, port or path.
-  if (!/^[A-Za-z0-9.\-:]+$/.test(v) || v.length > 253) throw new ConfigError('LANEGATE_HOST', v, 'a hostname or IP address such as 127.0.0.1, 0.0.0.0 or ::1');
-  return v;
-}
-
-function url(env: Env, name: string, dflt: string): string {
-  const got = pick(env, name);
-  if (!got) return dflt;
-  try {
-    const u = new URL(got[1]);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-  } catch {
-    throw new ConfigError(name, got[1], 'an http:// or https:// URL');
-  }
-  return got[1].replace(/\/+$/, '');
-}
-
-/** A file's text; the error names the variable and the path, never the content. */
-function fileText(env: Env, name: string, what: string): [string, string] | null {
-  const got = pick(env, name);
-  if (!got) return null;
-  const path = isAbsolute(got[1]) ? got[1] : resolve(got[1]);
-  try {
-    return [got[1], readFileSync(path, 'utf8')];
-  } catch {
-    throw new ConfigError(name, got[1], `the path of a readable file holding ${what}`);
-  }
-}
-
-function jwtPublicKey(env: Env): string | null {
-  const name = 'LANEGATE_JWT_PUBLIC_KEY';
-  const what = 'a PEM RSA public key (RS256) or EC P-256 public key (ES256)';
-  const got = fileText(env, name, what);
-  if (!got) return null;
-  let key: KeyObject;
-  try {
-    key = createPublicKey(got[1]);
-  } catch {
-    throw new ConfigError(name, got[0], `the path of a file holding ${what}`);
-  }
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  if (key.asymmetricKeyType !== 'rsa' && !(key.asymmetricKeyType === 'ec' && curve === 'prime256v1')) {
-    throw new ConfigError(name, got[0], `${what}; this file holds a ${key.asymmetricKeyType}${curve ? ` ${curve}` : ''} key`);
-  }
-  return key.export({ type: 'spki', format: 'pem' }).toString();
-}
-
-function jwks(env: Env): JwtConfig['jwks'] {
-  const name = 'LANEGATE_JWT_JWKS';
-  const what = 'a JSON Web Key Set {"keys":[...]} of RSA or EC P-256 public keys';
-  const got = fileText(env, name, what);
-  if (!got) return null;
-  let set: unknown;
-  try {
-    set = JSON.parse(got[1]);
-  } catch {
-    throw new ConfigError(name, got[0], what);
-  }
-  const keys = (set as { keys?: unknown }).keys;
-  const ok =
-    Array.isArray(keys) &&
-    keys.length > 0 &&
-    keys.every((k) => typeof k === 'object' && k !== null && ((k as { kty?: unknown }).kty === 'RSA' || ((k as { kty?: unknown }).kty === 'EC' && (k as { crv?: unknown }).crv === 'P-256')));
-  // A private member ("d") in the set means a secret was put where public keys belong.
-  if (!ok || keys.some((k) => 'd' in (k as object))) throw new ConfigError(name, got[0], what);
-  return { keys: keys as Record<string, unknown>[] };
-}
-
-function list(env: Env, name: string): string[] | null {
-  const got = pick(env, name);
-  if (!got) return null;
-  const items = got[1]
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
-  return items.length > 0 ? items : null;
-}
-
-function jwt(env: Env): JwtConfig | null {
-  const secretGot = pick(env, 'LANEGATE_JWT_SECRET');
-  // Never echo a secret, not even a bad one: the error shows a placeholder.
-  if (secretGot && Buffer.byteLength(secretGot[1]) < JWT_SECRET_MIN_BYTES) {
-    throw new ConfigError('LANEGATE_JWT_SECRET', '[redacted]', `at least ${JWT_SECRET_MIN_BYTES} bytes (HS256 needs a 256-bit secret)`);
-  }
-  const cfg: JwtConfig = {
-    secret: secretGot?.[1] ?? null,
-    publicKeyPem: jwtPublicKey(env),
-    jwks: jwks(env),
-    issuer: pick(env, 'LANEGATE_JWT_ISSUER')?.[1] ?? null,
-    audience: list(env, 'LANEGATE_JWT_AUDIENCE'),
-  };
-  const sources = [cfg.secret, cfg.publicKeyPem, cfg.jwks].filter((x) => x !== null).length;
-  if (sources > 1) {
-    const second = cfg.jwks !== null ? 'LANEGATE_JWT_JWKS' : 'LANEGATE_JWT_PUBLIC_KEY';
-    throw new ConfigError(second, pick(env, second)![1], 'only one of LANEGATE_JWT_SECRET, LANEGATE_JWT_PUBLIC_KEY and LANEGATE_JWT_JWKS may be set');
-  }
-  if (sources === 0) {
-    for (const n of ['LANEGATE_JWT_ISSUER', 'LANEGATE_JWT_AUDIENCE']) {
-      const g = pick(env, n);
-      if (g) throw new ConfigError(n, g[1], 'set only with LANEGATE_JWT_SECRET, LANEGATE_JWT_PUBLIC_KEY or LANEGATE_JWT_JWKS');
-    }
-    return null;
-  }
-  return cfg;
-}
-
-function origins(env: Env): string[] {
-  const name = 'LANEGATE_ALLOWED_ORIGINS';
-  const items = list(env, name) ?? [];
-  const allowed = 'a comma list of origins such as https://chat.example.com,http://localhost:5173 (scheme, host and optional port; no path), or *';
-  return items.map((o) => {
-    if (o === '*') return o;
-    let u: URL;
-    try {
-      u = new URL(o);
-    } catch {
-      throw new ConfigError(name, o, allowed);
-    }
-    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username) {
-      throw new ConfigError(name, o, allowed);
-    }
-    return u.origin;
-  });
-}
-
-function tls(env: Env): Config['tls'] {
-  const cert = fileText(env, 'LANEGATE_TLS_CERT', 'a PEM certificate (chain)');
-  const key = fileText(env, 'LANEGATE_TLS_KEY', 'a PEM private key');
-  if (!cert && !key) return null;
-  if (!cert) throw new ConfigError('LANEGATE_TLS_CERT', '', 'required when LANEGATE_TLS_KEY is set');
-  if (!key) throw new ConfigError('LANEGATE_TLS_KEY', '', 'required when LANEGATE_TLS_CERT is set');
-  try {
-    new X509Certificate(cert[1]);
-  } catch {
-    throw new ConfigError('LANEGATE_TLS_CERT', cert[0], 'the path of a PEM certificate (chain)');
-  }
-  try {
-    // Fails on an unreadable key, or a key that does not match the certificate.
-    createSecureContext({ cert: cert[1], key: key[1] });
-  } catch {
-    throw new ConfigError('LANEGATE_TLS_KEY', key[0], 'the path of a PEM private key (unencrypted) matching the certificate in LANEGATE_TLS_CERT');
-  }
-  return { cert: cert[1], key: key[1] };
-}
-
-function limits(env: Env): Limits {
-  const port = (p: 'CONV' | 'OPS', d: { rate: number; burst: number; maxConns: number; maxBuffered: number }): PortLimits => ({
-    rate: integer(env, [`LANEGATE_${p}_RATE`], d.rate, 0, 10_000_000),
-    burst: integer(env, [`LANEGATE_${p}_RATE_BURST`], d.burst, 1, 100_000_000),
-    maxConns: integer(env, [`LANEGATE_${p}_MAX_CONNS`], d.maxConns, 1, 1_000_000),
-    maxBufferedBytes: integer(env, [`LANEGATE_${p}_MAX_BUFFERED_BYTES`], d.maxBuffered, 1024, RING_MAX),
-  });
-  return {
-    preauthMaxPayload: integer(env, ['LANEGATE_PREAUTH_MAX_PAYLOAD'], DEFAULTS.preauthMaxPayload, 1024, 1 << 20),
-    conv: port('CONV', { rate: DEFAULTS.convRate, burst: DEFAULTS.convRateBurst, maxConns: DEFAULTS.convMaxConns, maxBuffered: DEFAULTS.convMaxBufferedBytes }),
-    ops: port('OPS', { rate: DEFAULTS.opsRate, burst: DEFAULTS.opsRateBurst, maxConns: DEFAULTS.opsMaxConns, maxBuffered: DEFAULTS.opsMaxBufferedBytes }),
-    perIp: {
-      maxConns: integer(env, ['LANEGATE_MAX_CONNS_PER_IP'], DEFAULTS.maxConnsPerIp, 0, 1_000_000),
-      rate: integer(env, ['LANEGATE_CONN_RATE_PER_IP'], DEFAULTS.connRatePerIp, 0, 1_000_000),
-      burst: integer(env, ['LANEGATE_CONN_BURST_PER_IP'], DEFAULTS.connBurstPerIp, 1, 1_000_000),
-    },
-  };
-}
-
 export function isLoopback(h: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\./.test(h);
 }
 
-/** Reads and validates every setting. Throws ConfigError on the first bad one. */
-export function loadConfig(env: Env = {}): Config {
-  const cfg: Config = {
-    host: host(env),
-    convPort: port(env, ['LANEGATE_CONV_PORT', 'OPENCLAW_GATEWAY_PORT'], DEFAULTS.convPort),
-    opsPort: port(env, ['LANEGATE_OPS_PORT'], null),
-    token: pick(env, 'LANEGATE_TOKEN', 'OPENCLAW_GATEWAY_TOKEN')?.[1] ?? null,
-    password: pick(env, 'LANEGATE_PASSWORD', 'OPENCLAW_GATEWAY_PASSWORD')?.[1] ?? null,
-    convRingBytes: ringBytes(env, 'LANEGATE_CONV_RING_BYTES', DEFAULTS.convRingBytes),
-    opsRingBytes: ringBytes(env, 'LANEGATE_OPS_RING_BYTES', DEFAULTS.opsRingBytes),
-    outRingBytes: ringBytes(env, 'LANEGATE_OUT_RING_BYTES', DEFAULTS.outRingBytes),
-    convMaxPayload: integer(env, ['LANEGATE_CONV_MAX_PAYLOAD'], DEFAULTS.convMaxPayload, 1024, RING_MAX),
-    opsMaxPayload: integer(env, ['LANEGATE_OPS_MAX_PAYLOAD'], DEFAULTS.opsMaxPayload, 1024, RING_MAX),
-    agent: agent(env),
-    logLevel: oneOf(env, 'LANEGATE_LOG_LEVEL', LOG_LEVELS, DEFAULTS.logLevel),
-    tickIntervalMs: integer(env, ['LANEGATE_TICK_INTERVAL_MS'], DEFAULTS.tickIntervalMs, 100, 3_600_000),
-    handshakeTimeoutMs: integer(env, ['LANEGATE_HANDSHAKE_TIMEOUT_MS'], DEFAULTS.handshakeTimeoutMs, 100, 600_000),
-    opsRetention: integer(env, ['LANEGATE_OPS_RETENTION'], DEFAULTS.opsRetention, 1, 100_000_000),
-    historyLimit: integer(env, ['LANEGATE_HISTORY_LIMIT'], DEFAULTS.historyLimit, 1, 1_000_000),
-    taskThreads: integer(env, ['LANEGATE_TASK_THREADS'], DEFAULTS.taskThreads, 1, 256),
-    opsNice: integer(env, ['LANEGATE_OPS_NICE'], DEFAULTS.opsNice, 0, 19),
-    opsOutHeadroom: integer(env, ['LANEGATE_OPS_OUT_HEADROOM'], DEFAULTS.opsOutHeadroom, 1024, RING_MAX),
-    scavenge: oneOf(env, 'LANEGATE_SCAVENGE', ['serial', 'parallel'] as const, DEFAULTS.scavenge),
-    openai: {
-      apiKey: pick(env, 'OPENAI_API_KEY')?.[1] ?? null,
-      baseUrl: url(env, 'LANEGATE_OPENAI_BASE_URL', DEFAULTS.openaiBaseUrl),
-      model: pick(env, 'LANEGATE_OPENAI_MODEL')?.[1] ?? DEFAULTS.openaiModel,
+function host(v: unknown, at: Origin): string {
+  if (!isSet(v)) return DEFAULTS.host;
+  // A hostname or an IPv4/IPv6 literal; no scheme, port or path.
+  if (typeof v !== 'string' || !/^[A-Za-z0-9.\-:]+$/.test(v) || v.length > 253) bad(at, v, 'a hostname or IP address such as 127.0.0.1, 0.0.0.0 or ::1');
+  return v;
+}
+
+function limits(v: unknown, at: Origins): Limits {
+  const l = object(v, at('limits'));
+  const port = (p: 'conv' | 'ops', d: { rate: number; burst: number; maxConns: number; maxBuffered: number }): PortLimits => {
+    const o = object(l[p], at(`limits.${p}`));
+    const a = (k: string): Origin => at(`limits.${p}.${k}`);
+    return {
+      rate: integer(o.rate, a('rate'), d.rate, 0, 10_000_000),
+      burst: integer(o.burst, a('burst'), d.burst, 1, 100_000_000),
+      maxConns: integer(o.maxConns, a('maxConns'), d.maxConns, 1, 1_000_000),
+      maxBufferedBytes: integer(o.maxBufferedBytes, a('maxBufferedBytes'), d.maxBuffered, 1024, RING_MAX),
+    };
+  };
+  const ip = object(l.perIp, at('limits.perIp'));
+  return {
+    preauthMaxPayload: integer(l.preauthMaxPayload, at('limits.preauthMaxPayload'), DEFAULTS.preauthMaxPayload, 1024, 1 << 20),
+    conv: port('conv', { rate: DEFAULTS.convRate, burst: DEFAULTS.convRateBurst, maxConns: DEFAULTS.convMaxConns, maxBuffered: DEFAULTS.convMaxBufferedBytes }),
+    ops: port('ops', { rate: DEFAULTS.opsRate, burst: DEFAULTS.opsRateBurst, maxConns: DEFAULTS.opsMaxConns, maxBuffered: DEFAULTS.opsMaxBufferedBytes }),
+    perIp: {
+      maxConns: integer(ip.maxConns, at('limits.perIp.maxConns'), DEFAULTS.maxConnsPerIp, 0, 1_000_000),
+      rate: integer(ip.rate, at('limits.perIp.rate'), DEFAULTS.connRatePerIp, 0, 1_000_000),
+      burst: integer(ip.burst, at('limits.perIp.burst'), DEFAULTS.connBurstPerIp, 1, 1_000_000),
     },
-    jwt: jwt(env),
-    allowedOrigins: origins(env),
-    tls: tls(env),
-    limits: limits(env),
+  };
+}
+
+function opsLog(v: unknown, at: Origin): OpsLog | null {
+  if (v === undefined || v === null) return null;
+  const l = v as Partial<OpsLog>;
+  if (typeof l.append !== 'function' || typeof l.readAfter !== 'function' || typeof l.headSeq !== 'number' || typeof l.firstSeq !== 'number') {
+    bad(at, '[object]', 'an OpsLog: append(entry), readAfter(seq, max), headSeq and firstSeq');
+  }
+  return v as OpsLog;
+}
+
+const KNOWN = new Set([
+  'host', 'convPort', 'opsPort', 'token', 'password', 'convRingBytes', 'opsRingBytes', 'outRingBytes', 'convMaxPayload', 'opsMaxPayload',
+  'agent', 'agents', 'logLevel', 'tickIntervalMs', 'handshakeTimeoutMs', 'opsRetention', 'historyLimit', 'taskThreads', 'opsNice',
+  'opsOutHeadroom', 'scavenge', 'openai', 'jwt', 'allowedOrigins', 'tls', 'limits', 'opsLog',
+]);
+
+/**
+ * Validates gateway options (every field optional) into a Config. Throws
+ * ConfigError on the first bad one. `at` says where each option came from
+ * (loadConfig passes the environment's variable names).
+ */
+export function resolveConfig(options: GatewayOptions | Config = {}, at: Origins = optionOrigins): Config {
+  if (isConfig(options)) return options;
+  const o = object(options, { name: 'options' });
+  for (const k of Object.keys(o)) if (!KNOWN.has(k) && o[k] !== undefined) bad({ name: k }, o[k], `a known option (${[...KNOWN].join(', ')})`);
+  const openai = openaiConfig(o.openai, at, 'openai', null);
+  if (isSet(o.agent) && o.agents !== undefined) bad(at('agent'), o.agent, `unset when ${at('agents').name} declares the agents`);
+  const cfg: Config = {
+    host: host(o.host, at('host')),
+    convPort: port(o.convPort, at('convPort'), DEFAULTS.convPort),
+    opsPort: port(o.opsPort, at('opsPort'), null),
+    token: text(o.token, { ...at('token'), shown: '[redacted]' }),
+    password: text(o.password, { ...at('password'), shown: '[redacted]' }),
+    convRingBytes: ringBytes(o.convRingBytes, at('convRingBytes'), DEFAULTS.convRingBytes),
+    opsRingBytes: ringBytes(o.opsRingBytes, at('opsRingBytes'), DEFAULTS.opsRingBytes),
+    outRingBytes: ringBytes(o.outRingBytes, at('outRingBytes'), DEFAULTS.outRingBytes),
+    convMaxPayload: integer(o.convMaxPayload, at('convMaxPayload'), DEFAULTS.convMaxPayload, 1024, RING_MAX),
+    opsMaxPayload: integer(o.opsMaxPayload, at('opsMaxPayload'), DEFAULTS.opsMaxPayload, 1024, RING_MAX),
+    agents: o.agents !== undefined ? agentList(o.agents, at, openai) : [singleAgent(o.agent, at, openai)],
+    logLevel: oneOf(o.logLevel, at('logLevel'), LOG_LEVELS, DEFAULTS.logLevel),
+    tickIntervalMs: integer(o.tickIntervalMs, at('tickIntervalMs'), DEFAULTS.tickIntervalMs, 100, 3_600_000),
+    handshakeTimeoutMs: integer(o.handshakeTimeoutMs, at('handshakeTimeoutMs'), DEFAULTS.handshakeTimeoutMs, 100, 600_000),
+    opsRetention: integer(o.opsRetention, at('opsRetention'), DEFAULTS.opsRetention, 1, 100_000_000),
+    historyLimit: integer(o.historyLimit, at('historyLimit'), DEFAULTS.historyLimit, 1, 1_000_000),
+    taskThreads: integer(o.taskThreads, at('taskThreads'), DEFAULTS.taskThreads, 1, 256),
+    opsNice: integer(o.opsNice, at('opsNice'), DEFAULTS.opsNice, 0, 19),
+    opsOutHeadroom: integer(o.opsOutHeadroom, at('opsOutHeadroom'), DEFAULTS.opsOutHeadroom, 1024, RING_MAX),
+    scavenge: oneOf(o.scavenge, at('scavenge'), ['serial', 'parallel'] as const, DEFAULTS.scavenge),
+    openai,
+    jwt: jwt(o.jwt, at),
+    allowedOrigins: origins(o.allowedOrigins, at),
+    tls: tls(o.tls, at),
+    limits: limits(o.limits, at),
+    opsLog: opsLog(o.opsLog, at('opsLog')),
   };
   if (cfg.opsPort !== null && cfg.opsPort !== 0 && cfg.opsPort === cfg.convPort) {
-    throw new ConfigError('LANEGATE_OPS_PORT', String(cfg.opsPort), `a port other than the conv port (${cfg.convPort})`);
+    bad(at('opsPort'), String(cfg.opsPort), `a port other than the conv port (${cfg.convPort})`);
   }
   if (!isLoopback(cfg.host) && cfg.token === null && cfg.password === null && cfg.jwt === null) {
-    throw new ConfigError('LANEGATE_TOKEN', '', `required when LANEGATE_HOST (${cfg.host}) is not a loopback address (or LANEGATE_PASSWORD, or LANEGATE_JWT_SECRET / _PUBLIC_KEY / _JWKS)`);
+    const names = `${at('password').name}, or ${at('jwt.secret').name} / ${at('jwt.publicKeyPem').name} / ${at('jwt.jwks').name}`;
+    bad({ name: at('token').name }, '', `required when ${at('host').name} (${cfg.host}) is not a loopback address (or ${names})`);
   }
-  if (cfg.agent === 'openai' && cfg.openai.apiKey === null) {
-    throw new ConfigError('OPENAI_API_KEY', '', 'required when LANEGATE_AGENT=openai');
-  }
+  resolved.add(cfg);
   return cfg;
+}
+
+/** Configs this module made: handing one back to resolveConfig (new Gateway(loadConfig(env))) does not check it twice. */
+const resolved = new WeakSet<object>();
+
+export function isConfig(v: unknown): v is Config {
+  return typeof v === 'object' && v !== null && resolved.has(v);
+}
+
+// ---------------------------------------------------------------- environment
+
+type Env = Record<string, string | undefined>;
+
+/** Each plain variable and the option it sets; the first set name of a row wins (OpenClaw's names are aliases). */
+const ENV: [path: string, ...names: string[]][] = [
+  ['host', 'LANEGATE_HOST'],
+  ['convPort', 'LANEGATE_CONV_PORT', 'OPENCLAW_GATEWAY_PORT'],
+  ['opsPort', 'LANEGATE_OPS_PORT'],
+  ['token', 'LANEGATE_TOKEN', 'OPENCLAW_GATEWAY_TOKEN'],
+  ['password', 'LANEGATE_PASSWORD', 'OPENCLAW_GATEWAY_PASSWORD'],
+  ['convRingBytes', 'LANEGATE_CONV_RING_BYTES'],
+  ['opsRingBytes', 'LANEGATE_OPS_RING_BYTES'],
+  ['outRingBytes', 'LANEGATE_OUT_RING_BYTES'],
+  ['convMaxPayload', 'LANEGATE_CONV_MAX_PAYLOAD'],
+  ['opsMaxPayload', 'LANEGATE_OPS_MAX_PAYLOAD'],
+  ['agent', 'LANEGATE_AGENT'],
+  ['logLevel', 'LANEGATE_LOG_LEVEL'],
+  ['tickIntervalMs', 'LANEGATE_TICK_INTERVAL_MS'],
+  ['handshakeTimeoutMs', 'LANEGATE_HANDSHAKE_TIMEOUT_MS'],
+  ['opsRetention', 'LANEGATE_OPS_RETENTION'],
+  ['historyLimit', 'LANEGATE_HISTORY_LIMIT'],
+  ['taskThreads', 'LANEGATE_TASK_THREADS'],
+  ['opsNice', 'LANEGATE_OPS_NICE'],
+  ['opsOutHeadroom', 'LANEGATE_OPS_OUT_HEADROOM'],
+  ['scavenge', 'LANEGATE_SCAVENGE'],
+  ['openai.apiKey', 'OPENAI_API_KEY'],
+  ['openai.baseUrl', 'LANEGATE_OPENAI_BASE_URL'],
+  ['openai.model', 'LANEGATE_OPENAI_MODEL'],
+  ['openai.systemPrompt', 'LANEGATE_SYSTEM_PROMPT'],
+  ['openai.connectTimeoutMs', 'LANEGATE_OPENAI_CONNECT_TIMEOUT_MS'],
+  ['openai.idleTimeoutMs', 'LANEGATE_OPENAI_IDLE_TIMEOUT_MS'],
+  ['openai.maxRetries', 'LANEGATE_OPENAI_MAX_RETRIES'],
+  ['openai.retryBaseMs', 'LANEGATE_OPENAI_RETRY_BASE_MS'],
+  ['openai.retryMaxMs', 'LANEGATE_OPENAI_RETRY_MAX_MS'],
+  ['openai.historyChars', 'LANEGATE_OPENAI_HISTORY_CHARS'],
+  ['openai.maxToolRounds', 'LANEGATE_OPENAI_MAX_TOOL_ROUNDS'],
+  ['jwt.secret', 'LANEGATE_JWT_SECRET'],
+  ['jwt.issuer', 'LANEGATE_JWT_ISSUER'],
+  ['jwt.audience', 'LANEGATE_JWT_AUDIENCE'],
+  ['allowedOrigins', 'LANEGATE_ALLOWED_ORIGINS'],
+  ['limits.preauthMaxPayload', 'LANEGATE_PREAUTH_MAX_PAYLOAD'],
+  ['limits.conv.rate', 'LANEGATE_CONV_RATE'],
+  ['limits.conv.burst', 'LANEGATE_CONV_RATE_BURST'],
+  ['limits.conv.maxConns', 'LANEGATE_CONV_MAX_CONNS'],
+  ['limits.conv.maxBufferedBytes', 'LANEGATE_CONV_MAX_BUFFERED_BYTES'],
+  ['limits.ops.rate', 'LANEGATE_OPS_RATE'],
+  ['limits.ops.burst', 'LANEGATE_OPS_RATE_BURST'],
+  ['limits.ops.maxConns', 'LANEGATE_OPS_MAX_CONNS'],
+  ['limits.ops.maxBufferedBytes', 'LANEGATE_OPS_MAX_BUFFERED_BYTES'],
+  ['limits.perIp.maxConns', 'LANEGATE_MAX_CONNS_PER_IP'],
+  ['limits.perIp.rate', 'LANEGATE_CONN_RATE_PER_IP'],
+  ['limits.perIp.burst', 'LANEGATE_CONN_BURST_PER_IP'],
+];
+
+/** Variables naming a file whose text is the option's value (errors show the path, never the text). */
+const ENV_FILES: [path: string, name: string, what: string][] = [
+  ['jwt.publicKeyPem', 'LANEGATE_JWT_PUBLIC_KEY', 'a PEM RSA public key (RS256) or EC P-256 public key (ES256)'],
+  ['jwt.jwks', 'LANEGATE_JWT_JWKS', 'a JSON Web Key Set {"keys":[...]} of RSA or EC P-256 public keys'],
+  ['tls.cert', 'LANEGATE_TLS_CERT', 'a PEM certificate (chain)'],
+  ['tls.key', 'LANEGATE_TLS_KEY', 'a PEM private key'],
+  ['openai.systemPrompt', 'LANEGATE_SYSTEM_PROMPT_FILE', 'the system prompt (UTF-8 text)'],
+  ['agents', 'LANEGATE_AGENTS', 'a JSON list of agents'],
+];
+
+function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
+  const keys = path.split('.');
+  let at = o;
+  for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+  at[keys.at(-1)!] = v;
+}
+
+const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(p));
+
+/** The agents file: a JSON list, or {agents: [...]}; module paths are relative to the file. */
+function agentsFile(text: string, name: string, path: string): unknown {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(name, path, `a JSON file listing agents (${(e as Error).message})`);
+  }
+  const list = Array.isArray(v) ? v : (v as { agents?: unknown } | null)?.agents;
+  if (!Array.isArray(list)) return list;
+  const dir = dirname(absolute(path));
+  return list.map((a: unknown) => {
+    const m = (a as { module?: unknown } | null)?.module;
+    return typeof m === 'string' && !isAbsolute(m) ? { ...(a as object), module: resolve(dir, m) } : a;
+  });
+}
+
+/** The environment as gateway options, and where each option came from. */
+export function optionsFromEnv(env: Env): { options: GatewayOptions; origins: Origins } {
+  const options: Record<string, unknown> = {};
+  const from = new Map<string, Origin>();
+  const pick = (names: string[]): [string, string] | null => {
+    for (const n of names) {
+      const v = env[n];
+      if (v !== undefined && v !== '') return [n, v];
+    }
+    return null;
+  };
+  for (const [path, ...names] of ENV) {
+    const got = pick(names);
+    from.set(path, { name: got?.[0] ?? names[0]! });
+    if (got) setPath(options, path, got[1]);
+  }
+  for (const [path, name, what] of ENV_FILES) {
+    const got = pick([name]);
+    if (!from.has(path) || got) from.set(path, { name, ...(got ? { shown: got[1] } : {}) });
+    if (!got) continue;
+    if (path === 'openai.systemPrompt' && pick(['LANEGATE_SYSTEM_PROMPT'])) throw new ConfigError(name, got[1], 'unset when LANEGATE_SYSTEM_PROMPT is set (one of the two)');
+    let body: string;
+    try {
+      body = readFileSync(absolute(got[1]), 'utf8');
+    } catch {
+      throw new ConfigError(name, got[1], `the path of a readable file holding ${what}`);
+    }
+    setPath(options, path, path === 'agents' ? agentsFile(body, name, got[1]) : body);
+  }
+  return { options: options as GatewayOptions, origins: (path) => from.get(path) ?? { name: path } };
+}
+
+/** Reads and validates every setting from the environment. Throws ConfigError on the first bad one. */
+export function loadConfig(env: Env = {}): Config {
+  const { options, origins: at } = optionsFromEnv(env);
+  return resolveConfig(options, at);
 }

@@ -12,6 +12,7 @@ export const ErrorCodes = {
   WORKER_EXIT: 'LANEGATE_ERR_WORKER_EXIT',
   AGENT_LOAD: 'LANEGATE_ERR_AGENT_LOAD',
   NOT_STARTED: 'LANEGATE_ERR_NOT_STARTED',
+  INVALID_ARGUMENT: 'LANEGATE_ERR_INVALID_ARGUMENT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -2,12 +2,15 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type TypedEmitterModule from 'typed-emitter';
-import { loadAgent } from './agents/load.js';
-import type { Config } from './config.js';
+import { randomUUID } from 'node:crypto';
+import { loadAgents } from './agents/load.js';
+import type { AgentRouter } from './agents/router.js';
+import { resolveConfig, type Config, type GatewayOptions } from './config.js';
 import { ErrorCodes, LanegateError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { GatewayMetrics } from './metrics/registry.js';
-import type { PortRole } from './protocol/methods.js';
+import { OPS_LANES, type OpsLane, type PortRole } from './protocol/methods.js';
+import type { ChatUpdate } from './runtime/runs.js';
 import { Lane, type LaneId } from './queue/records.js';
 import { Outbox, type ConnKey } from './runtime/outbox.js';
 import { Runtime } from './runtime/runtime.js';
@@ -37,15 +40,32 @@ export interface GatewayInfo {
 }
 
 export type GatewayEvents = {
-  /** A client started (open: true) or stopped using a lane. */
-  connection: (e: { key: ConnKey; lane: 'conv' | 'ops'; open: boolean; client: unknown }) => void;
+  /** A client finished its handshake on a lane (`client` is its connect.params.client). */
+  connection: (e: { key: ConnKey; lane: 'conv' | 'ops'; client: unknown }) => void;
+  /** A client's socket on that lane closed. */
+  disconnect: (e: { key: ConnKey; lane: 'conv' | 'ops'; client: unknown }) => void;
+  /** A run's chat changed: each delta (cumulative `text`, the new `delta`), then final, aborted or error. */
+  chat: (e: ChatUpdate) => void;
   /** A delivery was accepted into the ops log. */
   ops: (e: { seq: number; lane: string; sessionKey: string; kind: string }) => void;
   /** The runtime stopped (engaged) or resumed taking ops work because outbound ops traffic backed up. */
   backpressure: (e: { engaged: boolean; backlogBytes: number }) => void;
   /** A socket worker exited while the gateway was running. */
   'worker-exit': (e: { role: PortRole; code: number }) => void;
+  /** Something failed inside the runtime (a request handler, a run's events); the gateway keeps serving. Emitted only when listened to. */
+  error: (e: Error) => void;
 };
+
+/** What Gateway.deliver() takes: an ops.deliver from this process. */
+export interface Delivery {
+  sessionKey: string;
+  kind: string;
+  payload: unknown;
+  /** Default `system`. */
+  lane?: OpsLane;
+  /** A repeated key gets the first answer and is not appended twice; default: a random one. */
+  idempotencyKey?: string;
+}
 
 interface WorkerSlot {
   role: PortRole;
@@ -66,12 +86,49 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
   #runtime: Runtime | null = null;
   #tasks: TaskPool | null = null;
   #metrics: GatewayMetrics | null = null;
+  #agents: AgentRouter | null = null;
   #stopping = false;
 
-  constructor(config: Config, log?: Logger) {
+  /**
+   * Validates the options (the same checks and messages as the
+   * environment's, naming the option: throws ConfigError) or takes a Config
+   * from loadConfig(). Nothing starts until start().
+   */
+  constructor(options: GatewayOptions | Config = {}, log?: Logger) {
     super();
-    this.#config = config;
-    this.#log = log ?? createLogger(config.logLevel, 'main');
+    this.#config = resolveConfig(options);
+    this.#log = log ?? createLogger(this.#config.logLevel, 'main');
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  /** The agents behind this gateway, the default first (after start()). */
+  get agents(): { id: string; name: string; model: string }[] {
+    return (this.#agents?.list() ?? []).map((a) => ({ id: a.id, name: a.name, model: `${a.model.provider}/${a.model.id}` }));
+  }
+
+  /**
+   * Hands an ops delivery to the runtime from this process: it takes the
+   * ops lane like one from a socket (behind chats), is numbered by the ops
+   * log and reaches ops subscribers. Resolves with its seq.
+   */
+  deliver(d: Delivery): Promise<{ accepted: true; seq: number; duplicate: boolean }> {
+    const bad = (what: string): Promise<never> => Promise.reject(new LanegateError(ErrorCodes.INVALID_ARGUMENT, `deliver: ${what}`));
+    if (typeof d !== 'object' || d === null) return bad('expects {sessionKey, kind, payload, lane?, idempotencyKey?}');
+    const lane = d.lane ?? 'system';
+    if (!(OPS_LANES as readonly string[]).includes(lane)) return bad(`lane must be one of ${OPS_LANES.join(', ')}`);
+    if (typeof d.sessionKey !== 'string' || d.sessionKey === '' || d.sessionKey.length > 512) return bad('sessionKey must be a string of 1 to 512 characters');
+    if (typeof d.kind !== 'string' || d.kind === '' || d.kind.length > 128) return bad('kind must be a string of 1 to 128 characters');
+    if (d.idempotencyKey !== undefined && (typeof d.idempotencyKey !== 'string' || d.idempotencyKey === '' || d.idempotencyKey.length > 256)) {
+      return bad('idempotencyKey must be a string of 1 to 256 characters');
+    }
+    if (d.payload === undefined) return bad('payload is required (any JSON value)');
+    const key = d.idempotencyKey ?? randomUUID();
+    return this.runtime
+      .deliver({ lane, sessionKey: d.sessionKey, kind: d.kind, idempotencyKey: key, payload: d.payload })
+      .then((r) => ({ accepted: true as const, seq: r.seq, duplicate: r.duplicate }));
   }
 
   get runtime(): Runtime {
@@ -103,14 +160,15 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     const convEdge = edge('conv')!;
     const opsEdge = edge('ops');
 
-    const agent = await loadAgent(c.agent, { openai: c.openai });
+    const agents = await loadAgents(c.agents, c.openai);
+    this.#agents = agents;
     this.#tasks = new TaskPool(c.taskThreads);
     this.#runtime = new Runtime({
       config: c,
       doorbell: wiring.inDoorbell,
       inbound: inboundRings(wiring),
       outbox: new Outbox(wiring.workers.map((w) => w.out)),
-      agent,
+      agents,
       tasks: this.#tasks,
       log: this.#log,
       startedAt,
@@ -121,7 +179,12 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       }),
       queueWait: metrics.queueWait,
       hooks: {
-        connection: (key, lane, open, client) => this.emit('connection', { key, lane: laneName(lane), open, client }),
+        connection: (key, lane, open, client) => this.emit(open ? 'connection' : 'disconnect', { key, lane: laneName(lane), client }),
+        chat: () => (this.listenerCount('chat') > 0 ? (u) => this.emit('chat', u) : null),
+        error: (e, what) => {
+          if (this.listenerCount('error') === 0) return;
+          this.emit('error', e instanceof Error ? Object.assign(e, { context: what }) : new Error(`${what}: ${String(e)}`));
+        },
         ops: (seq, lane, sessionKey, kind) => {
           metrics.opsAccepted(lane);
           this.emit('ops', { seq, lane, sessionKey, kind });
@@ -131,7 +194,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     });
     this.#runtime.start();
 
-    const ctx: WorkerStartContext = { config: c, wiring, startedAt, serverVersion: `lanegate-${VERSION}`, opsUrl: null, webchatPort: c.convPort === 0 ? null : c.convPort };
+    const ctx: WorkerStartContext = { config: c, wiring, startedAt, serverVersion: `lanegate-${VERSION}`, defaultAgentId: agents.default.id, opsUrl: null, webchatPort: c.convPort === 0 ? null : c.convPort };
     try {
       let opsUrl: string | null = null;
       if (!single) {

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     process.stderr.write(`lanegate: ${isLanegateError(e) ? e.message : String(e)}\n`);
     process.exit(1);
   }
-  process.stdout.write(banner(info, config.agent));
+  process.stdout.write(banner(info, gateway.agents.map((a) => `${a.id} (${a.model})`).join(', ')));
 
   let stopping = false;
   const stop = (signal: string): void => {

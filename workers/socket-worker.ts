@@ -37,7 +37,7 @@ const conv = init.role === 'conv';
 const metrics = conv ? new MetricsRelay(post) : null;
 const opsPort = init.opsUrl === null ? null : Number(new URL(init.opsUrl).port);
 const server = new SocketServer(init, log, {
-  webchat: conv ? Webchat.load(opsPort, init.security.tls !== null) : null,
+  webchat: conv ? Webchat.load(opsPort, init.security.tls !== null, init.defaultAgentId) : null,
   metrics: async () => (metrics ? metrics.request() : null),
 });
 

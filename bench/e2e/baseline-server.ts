@@ -49,9 +49,9 @@ function handle(c: Conn, text: string): void {
       let reply = '';
       let seq = 0;
       const ac = new AbortController();
-      void agent
-        .reply({
+      void (agent.reply({
           runId,
+          agentId: 'echo',
           sessionKey: p.sessionKey,
           message: p.message,
           history: [],
@@ -61,7 +61,8 @@ function handle(c: Conn, text: string): void {
             event(c, 'chat', { runId, sessionKey: p.sessionKey, seq: ++seq, state: 'delta', deltaText: reply, replace: true });
           },
           spawn: () => {},
-        })
+          deliver: () => Promise.resolve({ seq: 0, duplicate: false }),
+        }) as Promise<void>)
         .then(() => event(c, 'chat', { runId, sessionKey: p.sessionKey, seq: ++seq, state: 'final', message: { role: 'assistant', content: [{ type: 'text', text: reply }] } }));
       return;
     }

@@ -162,6 +162,8 @@ export interface WorkerStartContext {
   wiring: Wiring;
   startedAt: number;
   serverVersion: string;
+  /** The default agent's id (hello-ok sessionDefaults, the webchat's session key). */
+  defaultAgentId: string;
   /** ws:// URL of the ops port (dual-port mode, once it listens): the conv worker names it in error hints. */
   opsUrl: string | null;
   /** The conv port once known (the webchat's origin, allowed on the ops port too). */
@@ -192,6 +194,7 @@ export function socketWorkerInit(ctx: WorkerStartContext, rings: WorkerRings, po
     logLevel: c.logLevel,
     nice: ops ? c.opsNice : 0,
     serverVersion: ctx.serverVersion,
+    defaultAgentId: ctx.defaultAgentId,
     startedAt: ctx.startedAt,
     inDoorbell: w.inDoorbell,
     convRing: rings.convRing,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { err, ErrorCode } from '../protocol/frames.js';
-import { MAIN_AGENT_ID, MAIN_SESSION_KEY } from '../protocol/sessions.js';
 import { modelDefaults, str, type ConvDeps } from './deps.js';
 import type { Handler, Request } from './request.js';
+import { MAIN_KEY } from '../protocol/sessions.js';
 
 /** Default and largest number of messages chat.history returns. */
 const HISTORY_DEFAULT = 200;
@@ -10,7 +10,8 @@ const AGENT_WAIT_MAX_MS = 600_000;
 
 /** OpenClaw's `chat.*` group and the `agent` run methods. */
 export function chatMethods(d: ConvDeps): Record<string, Handler> {
-  const defaults = modelDefaults(d.agent);
+  /** The session key a bare `agent` call runs on: the default agent's main session, as OpenClaw's. */
+  const mainSessionKey = `agent:${d.agents.default.id}:${MAIN_KEY}`;
 
   /** Answers a repeated idempotencyKey from the earlier run; false when the key is new. */
   const repeated = (req: Request, runId: string, method: 'chat.send' | 'agent'): boolean => {
@@ -27,18 +28,23 @@ export function chatMethods(d: ConvDeps): Record<string, Handler> {
       const p = req.params;
       const runId = str(p.idempotencyKey) ?? randomUUID();
       if (repeated(req, runId, 'chat.send')) return;
+      const route = d.agents.route(p.sessionKey as string, str(p.agentId));
+      if (!route.ok) return req.fail(route.error);
       // Ack first, so the client has its runId before the first delta.
       req.ok({ runId, status: 'started' });
-      d.runs.start(runId, p.sessionKey as string, p.message as string, { conn: req.conn, reqId: req.id, method: 'chat.send' });
+      d.runs.start(runId, p.sessionKey as string, p.message as string, { conn: req.conn, reqId: req.id, method: 'chat.send' }, route.agent);
     },
 
     agent: (req) => {
       const p = req.params;
       const runId = p.idempotencyKey as string;
-      const sessionKey = str(p.sessionKey) ?? MAIN_SESSION_KEY;
       if (repeated(req, runId, 'agent')) return;
-      req.ok({ runId, sessionKey, agentId: MAIN_AGENT_ID, status: 'accepted', acceptedAt: Date.now() });
-      d.runs.start(runId, sessionKey, p.message as string, { conn: req.conn, reqId: req.id, method: 'agent' });
+      const agentId = str(p.agentId);
+      const sessionKey = str(p.sessionKey) ?? (agentId ? `agent:${agentId.toLowerCase()}:${MAIN_KEY}` : mainSessionKey);
+      const route = d.agents.route(sessionKey, agentId);
+      if (!route.ok) return req.fail(route.error);
+      req.ok({ runId, sessionKey, agentId: route.agent.id, status: 'accepted', acceptedAt: Date.now() });
+      d.runs.start(runId, sessionKey, p.message as string, { conn: req.conn, reqId: req.id, method: 'agent' }, route.agent);
     },
 
     'agent.wait': (req) => {
@@ -53,13 +59,14 @@ export function chatMethods(d: ConvDeps): Record<string, Handler> {
       const limit = typeof p.limit === 'number' ? p.limit : HISTORY_DEFAULT;
       const afterSeq = typeof p.afterSeq === 'number' ? p.afterSeq : 0;
       const messages = session ? session.read(afterSeq, limit) : [];
+      const owner = d.agents.owner(key);
       req.ok({
         sessionKey: key,
         sessionId: session?.sessionId ?? null,
         messages,
         headSeq: session?.headSeq ?? 0,
-        defaults,
-        sessionInfo: session ? session.row(MAIN_AGENT_ID) : { key, kind: 'direct' },
+        defaults: modelDefaults(owner),
+        sessionInfo: session ? session.row(owner.id) : { key, kind: 'direct' },
         thinkingLevel: 'off',
         verboseLevel: 'off',
       });

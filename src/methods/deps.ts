@@ -1,11 +1,11 @@
-import type { Agent } from '../agents/types.js';
+import type { AgentRouter, RoutedAgent } from '../agents/router.js';
 import type { ConnKey } from '../runtime/outbox.js';
 import type { RunManager } from '../runtime/runs.js';
 import type { SessionStore } from '../runtime/sessions.js';
 
 /** What the conversation method groups read and drive. */
 export interface ConvDeps {
-  agent: Agent;
+  agents: AgentRouter;
   runs: RunManager;
   sessions: SessionStore;
   /** Connections that called sessions.subscribe. */
@@ -19,7 +19,7 @@ export const str = (v: unknown): string | undefined => (typeof v === 'string' &&
 /** An integer param of at least `min`, or undefined. */
 export const count = (v: unknown, min: number): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= min ? v : undefined);
 
-/** The model defaults OpenClaw's session rows and chat.history carry. */
-export function modelDefaults(agent: Agent): { modelProvider: string; model: string; contextTokens: number } {
-  return { modelProvider: 'lanegate', model: agent.id, contextTokens: 200_000 };
+/** The model defaults OpenClaw's session rows and chat.history carry, for the agent that owns the session. */
+export function modelDefaults(agent: RoutedAgent): { modelProvider: string; model: string; contextTokens: number } {
+  return { modelProvider: agent.model.provider, model: agent.model.id, contextTokens: agent.model.contextWindow };
 }

@@ -1,4 +1,3 @@
-import { MAIN_AGENT_ID } from '../protocol/sessions.js';
 import { count, modelDefaults, str, type ConvDeps } from './deps.js';
 import type { Handler } from './request.js';
 
@@ -7,7 +6,7 @@ export function sessionsList(d: ConvDeps, p: Record<string, unknown>): Record<st
   const all = d.sessions.list();
   const offset = Math.min(count(p.offset, 0) ?? 0, all.length);
   const limit = count(p.limit, 1) ?? all.length;
-  const rows = all.slice(offset, offset + limit).map((s) => s.row(MAIN_AGENT_ID));
+  const rows = all.slice(offset, offset + limit).map((s) => s.row(d.agents.owner(s.key).id));
   const next = offset + rows.length;
   return {
     ts: Date.now(),
@@ -17,7 +16,7 @@ export function sessionsList(d: ConvDeps, p: Record<string, unknown>): Record<st
     limitApplied: limit,
     nextOffset: next < all.length ? next : null,
     hasMore: next < all.length,
-    defaults: modelDefaults(d.agent),
+    defaults: modelDefaults(d.agents.default),
     sessions: rows,
   };
 }
@@ -30,7 +29,7 @@ export function sessionMethods(d: ConvDeps): Record<string, Handler> {
     'sessions.describe': (req) => {
       const key = str(req.params.key) ?? str(req.params.sessionKey);
       const s = key ? d.sessions.find(key) : undefined;
-      req.ok({ session: s ? s.row(MAIN_AGENT_ID) : null });
+      req.ok({ session: s ? s.row(d.agents.owner(s.key).id) : null });
     },
 
     'sessions.subscribe': (req) => {

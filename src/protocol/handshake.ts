@@ -2,7 +2,7 @@ import { authenticate, type AuthResult, type AuthSettings } from './auth.js';
 import { isObject } from './check.js';
 import { Close, err, ErrorCode, PROTOCOL_VERSION, resErr, resOk } from './frames.js';
 import type { ScopeName } from './methods.js';
-import { MAIN_AGENT_ID, MAIN_KEY, MAIN_SESSION_KEY } from './sessions.js';
+import { MAIN_KEY } from './sessions.js';
 import { WireDetail } from './wire-codes.js';
 
 /** Pre-connect frames are capped at 64 KiB (OpenClaw MAX_PREAUTH_PAYLOAD_BYTES): the default of LANEGATE_PREAUTH_MAX_PAYLOAD. */
@@ -26,6 +26,7 @@ export interface HelloContext {
   maxBufferedBytes: number;
   tickIntervalMs: number;
   uptimeMs: number;
+  defaultAgentId: string;
 }
 
 export type ConnectOutcome =
@@ -115,7 +116,7 @@ export function helloOk(reqId: string, ctx: HelloContext, role: string, scopes: 
       health: {},
       stateVersion: { presence: 0, health: 0 },
       uptimeMs: Math.max(0, Math.round(ctx.uptimeMs)),
-      sessionDefaults: { defaultAgentId: MAIN_AGENT_ID, mainKey: MAIN_KEY, mainSessionKey: MAIN_SESSION_KEY, scope: 'per-sender' },
+      sessionDefaults: { defaultAgentId: ctx.defaultAgentId, mainKey: MAIN_KEY, mainSessionKey: `agent:${ctx.defaultAgentId}:${MAIN_KEY}`, scope: 'per-sender' },
     },
     auth: { role, scopes },
     policy: { maxPayload: ctx.maxPayload, maxBufferedBytes: ctx.maxBufferedBytes, tickIntervalMs: ctx.tickIntervalMs },

@@ -1,5 +1,4 @@
 import { all, bool, int, listOf, oneOf, present, str, text, type Check } from './check.js';
-import { MAIN_AGENT_ID } from './sessions.js';
 
 /** Operations lanes an `ops.deliver` may name. */
 export const OPS_LANES = ['subagent', 'cron', 'heartbeat', 'system'] as const;
@@ -37,9 +36,8 @@ const none: Check = () => null;
 const sessionKey = str('sessionKey', { max: 512 });
 const idempotencyKey = str('idempotencyKey', { max: 256 });
 
-/** One agent is published (as `main`); OpenClaw answers another id with this wording. */
-const knownAgent: Check = (p) =>
-  p.agentId === undefined || p.agentId === MAIN_AGENT_ID ? null : `unknown agent id ${JSON.stringify(String(p.agentId).slice(0, 100))}`;
+// Agent ids are checked by the runtime, which knows the agents (AgentRouter): the worker checks the shape only.
+const agentId = str('agentId', { max: 128, optional: true });
 
 /** Methods served on the conversation port (OpenClaw v4 names and params). */
 export const CONV_METHODS: Record<string, MethodSpec> = {
@@ -49,7 +47,7 @@ export const CONV_METHODS: Record<string, MethodSpec> = {
     lane: 'conv',
     scope: Scope.OPERATOR_WRITE,
     // idempotencyKey is required by the schema, but some clients omit it; the runtime then makes one.
-    check: all(sessionKey, text('message'), str('idempotencyKey', { max: 256, optional: true })),
+    check: all(sessionKey, text('message'), str('idempotencyKey', { max: 256, optional: true }), agentId),
   },
   'chat.history': {
     lane: 'conv',
@@ -65,7 +63,7 @@ export const CONV_METHODS: Record<string, MethodSpec> = {
   agent: {
     lane: 'conv',
     scope: Scope.OPERATOR_WRITE,
-    check: all(text('message', { nonEmpty: true }), idempotencyKey, str('sessionKey', { max: 512, optional: true }), knownAgent),
+    check: all(text('message', { nonEmpty: true }), idempotencyKey, str('sessionKey', { max: 512, optional: true }), agentId),
   },
   'agent.wait': { lane: 'conv', scope: Scope.OPERATOR_WRITE, longPoll: true, check: all(str('runId'), int('timeoutMs', { optional: true })) },
   'sessions.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
@@ -74,6 +72,7 @@ export const CONV_METHODS: Record<string, MethodSpec> = {
   // lanegate's own counterpart of sessions.subscribe (OpenClaw has none: it drops subscribers on close).
   'sessions.unsubscribe': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'agents.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
+  'agent.identity.get': { lane: 'conv', scope: Scope.OPERATOR_READ, check: all(agentId, str('sessionKey', { max: 512, optional: true })) },
   'commands.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   'models.list': { lane: 'conv', scope: Scope.OPERATOR_READ, check: none },
   // Approval and question queues: lanegate has none, so the lists are empty (the TUI asks on start).

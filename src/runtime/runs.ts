@@ -1,4 +1,5 @@
-import type { Agent, HistoryMessage, TaskSpec } from '../agents/types.js';
+import type { RoutedAgent } from '../agents/router.js';
+import type { AgentDelivery, HistoryMessage, Reply, TaskSpec } from '../agents/types.js';
 import { err, ErrorCode } from '../protocol/frames.js';
 import { Lane } from '../queue/records.js';
 import type { ConnKey, Outbox } from './outbox.js';
@@ -20,6 +21,7 @@ export interface RunOrigin {
 export interface Run {
   runId: string;
   sessionKey: string;
+  agentId: string;
   origin: RunOrigin;
   seq: number;
   text: string;
@@ -34,14 +36,31 @@ export interface Run {
   waiters: (() => void)[];
 }
 
+/** A run's chat state as the Gateway's `chat` event reports it. */
+export interface ChatUpdate {
+  runId: string;
+  sessionKey: string;
+  agentId: string;
+  state: 'delta' | 'final' | 'aborted' | 'error';
+  /** The reply so far (cumulative). */
+  text: string;
+  /** delta: the piece just streamed. */
+  delta?: string;
+  /** error: the message. */
+  error?: string;
+}
+
 export interface RunDeps {
-  agent: Agent;
   out: Outbox;
   sessions: SessionStore;
   /** Connections watching every session (sessions.subscribe). */
   watchers: () => Iterable<ConnKey>;
   /** Starts background tasks for a run (results arrive on the ops lane). */
   spawn: (runId: string, sessionKey: string, tasks: TaskSpec[]) => void;
+  /** Appends an agent's own ops event (through the ops lane, like ops.deliver). */
+  deliver: (sessionKey: string, d: AgentDelivery & { idempotencyKey: string }) => Promise<{ seq: number; duplicate: boolean }>;
+  /** Each chat state change, for in-process listeners (Gateway `chat`); null: nobody listens. */
+  onChat: (() => ((u: ChatUpdate) => void) | null) | null;
   onError: (e: unknown) => void;
 }
 
@@ -69,7 +88,7 @@ export class RunManager {
   }
 
   /** Starts a run; the caller has already answered the request. */
-  start(runId: string, sessionKey: string, message: string, origin: RunOrigin): void {
+  start(runId: string, sessionKey: string, message: string, origin: RunOrigin, agent: RoutedAgent): void {
     const session = this.#deps.sessions.get(sessionKey);
     // The transcript before this message: its entries are taken now (one
     // array of references; the append below may trim the oldest), the
@@ -85,6 +104,7 @@ export class RunManager {
     const run: Run = {
       runId,
       sessionKey,
+      agentId: agent.id,
       origin,
       seq: 0,
       text: '',
@@ -97,8 +117,10 @@ export class RunManager {
       waiters: [],
     };
     this.#runs.set(runId, run);
+    let delivered = 0;
     const ctx = {
       runId,
+      agentId: agent.id,
       sessionKey,
       message,
       get history(): HistoryMessage[] {
@@ -107,10 +129,11 @@ export class RunManager {
       signal: controller.signal,
       delta: (piece: string) => this.#delta(run, piece),
       spawn: (tasks: TaskSpec[]) => this.#deps.spawn(runId, sessionKey, tasks),
+      deliver: (d: AgentDelivery) => this.#deps.deliver(sessionKey, { ...d, idempotencyKey: d.idempotencyKey ?? `${runId}:agent:${++delivered}` }),
     };
     let reply: Promise<void>;
     try {
-      reply = this.#deps.agent.reply(ctx);
+      reply = this.#drive(run, agent.agent.reply(ctx), controller.signal);
     } catch (e) {
       reply = Promise.reject(e);
     }
@@ -118,6 +141,17 @@ export class RunManager {
       () => this.#finish(run, controller.signal.aborted ? 'aborted' : 'ok', null),
       (e: unknown) => this.#finish(run, controller.signal.aborted ? 'aborted' : 'error', e instanceof Error ? e.message : String(e)),
     );
+  }
+
+  /** A reply is a promise (deltas through ctx.delta) or an async iterable of deltas. */
+  async #drive(run: Run, reply: Reply, signal: AbortSignal): Promise<void> {
+    if (reply === null || typeof reply !== 'object') return;
+    if (!(Symbol.asyncIterator in reply)) return reply;
+    // Leaving the loop (abort, or the run already ended) calls the generator's return().
+    for await (const piece of reply) {
+      if (signal.aborted || run.outcome !== null) break;
+      if (typeof piece === 'string') this.#delta(run, piece);
+    }
   }
 
   /** Aborts the session's active runs (or the one named). Returns the runIds aborted. */
@@ -214,6 +248,7 @@ export class RunManager {
     // OpenClaw sends the cumulative text in deltas (replace: true); the TUI renders `message`.
     this.#chatEvent(run, { state: 'delta', deltaText: run.text, replace: true, message: { role: 'assistant', content: [{ type: 'text', text: run.text }] } });
     this.#agentEvent(run, 'assistant', { text: run.text, delta: piece });
+    this.#deps.onChat?.()?.({ runId: run.runId, sessionKey: run.sessionKey, agentId: run.agentId, state: 'delta', text: run.text, delta: piece });
   }
 
   #finish(run: Run, outcome: RunOutcome, error: string | null): void {
@@ -239,6 +274,8 @@ export class RunManager {
         this.#agentEvent(run, 'lifecycle', { phase: 'error', error: error ?? 'agent failed', endedAt: run.endedAt });
       }
       if (run.origin.method === 'agent') this.#answerAgent(run);
+      const state = outcome === 'ok' ? 'final' : outcome;
+      this.#deps.onChat?.()?.({ runId: run.runId, sessionKey: run.sessionKey, agentId: run.agentId, state, text: run.text, ...(error ? { error } : {}) });
     } catch (e) {
       this.#deps.onError(e);
     }

@@ -1,4 +1,6 @@
-import type { Agent, TaskSpec } from '../agents/types.js';
+import type { AgentRouter } from '../agents/router.js';
+import type { TaskSpec } from '../agents/types.js';
+import type { OpsLane } from '../protocol/methods.js';
 import type { RuntimeFigures } from '../metrics/registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -16,7 +18,7 @@ import { MemoryOpsLog } from '../state/memory-ops-log.js';
 import { opsMethods } from '../methods/ops.js';
 import { connKey, type ConnKey, type Outbox } from './outbox.js';
 import { Request, type Handler } from '../methods/request.js';
-import { RunManager } from './runs.js';
+import { RunManager, type ChatUpdate } from './runs.js';
 import { SessionStore } from './sessions.js';
 import { describeHealth, describeStatus } from './status.js';
 import type { TaskPool } from '../tasks/pool.js';
@@ -38,6 +40,19 @@ export interface RuntimeHooks {
   connection(key: ConnKey, lane: LaneId, open: boolean, info: Record<string, unknown> | null): void;
   ops(seq: number, lane: string, sessionKey: string, kind: string): void;
   backpressure(engaged: boolean, backlogBytes: number): void;
+  /** The listener of chat state changes, or null when nobody listens (nothing is built then). */
+  chat?: () => ((u: ChatUpdate) => void) | null;
+  /** Something failed inside the runtime (logged too); the gateway keeps running. */
+  error?: (e: unknown, what: string) => void;
+}
+
+/** An ops delivery handed over in-process (Gateway.deliver, an agent's ctx.deliver). */
+export interface LocalDelivery {
+  lane: OpsLane;
+  sessionKey: string;
+  kind: string;
+  idempotencyKey: string;
+  payload: unknown;
 }
 
 export interface RuntimeOptions {
@@ -45,7 +60,7 @@ export interface RuntimeOptions {
   doorbell: SharedArrayBuffer;
   inbound: InboundRing[];
   outbox: Outbox;
-  agent: Agent;
+  agents: AgentRouter;
   tasks: TaskPool;
   log: Logger;
   hooks: RuntimeHooks;
@@ -91,24 +106,25 @@ export class Runtime {
   constructor(o: RuntimeOptions) {
     this.#o = o;
     this.#sessions = new SessionStore(o.config.historyLimit);
-    this.#hub = new OpsHub(new MemoryOpsLog(o.config.opsRetention), o.outbox, (step) => this.#later(step), (e) =>
+    this.#hub = new OpsHub(o.config.opsLog ?? new MemoryOpsLog(o.config.opsRetention), o.outbox, (step) => this.#later(step), (e) =>
       o.hooks.ops(e.seq, e.lane, e.sessionKey, e.kind),
     );
     this.#runs = new RunManager({
-      agent: o.agent,
       out: o.outbox,
       sessions: this.#sessions,
       watchers: () => this.#watchers,
       spawn: (runId, sessionKey, tasks) => this.#spawn(runId, sessionKey, tasks),
-      onError: (e) => o.log.error({ err: e }, 'run event failed'),
+      deliver: (sessionKey, d) => this.deliver({ lane: d.lane ?? 'subagent', sessionKey, kind: d.kind, idempotencyKey: d.idempotencyKey, payload: d.payload }),
+      onChat: o.hooks.chat ?? null,
+      onError: (e) => this.#failed(e, 'run event failed'),
     });
     this.#handlers = {
       ...convMethods({
-        agent: o.agent,
+        agents: o.agents,
         runs: this.#runs,
         sessions: this.#sessions,
         watchers: this.#watchers,
-        health: () => describeHealth(this.#sessions),
+        health: () => describeHealth(this.#sessions, o.agents),
         status: () => this.status(),
       }),
       ...opsMethods(this.#hub),
@@ -126,7 +142,7 @@ export class Runtime {
       maxPerTurn: MAX_PER_TURN,
       turnBudgetMs: TURN_BUDGET_MS,
       opsOpen: () => this.#opsOpen(),
-      onError: (e) => o.log.error({ err: e }, 'record handling failed'),
+      onError: (e) => this.#failed(e, 'record handling failed'),
     });
   }
 
@@ -165,6 +181,7 @@ export class Runtime {
     return describeStatus({
       version: this.#o.version,
       config: this.#o.config,
+      agents: this.#o.agents,
       startedAt: this.#o.startedAt,
       sessions: this.#sessions,
       rings: this.#rings.map(({ ring, def }) => ({ name: def.name, ring })),
@@ -204,10 +221,40 @@ export class Runtime {
     return !gated;
   }
 
+  #failed(e: unknown, what: string): void {
+    this.#o.log.error({ err: e }, what);
+    this.#o.hooks.error?.(e, what);
+  }
+
   /** Ops-lane work created on this thread (replay steps, task results): taken like an ops record. */
   #later(step: () => void): void {
     this.#local.push(step);
     this.#consumer.kick();
+  }
+
+  /**
+   * Accepts a delivery made in this process, on the ops lane like one that
+   * arrived on a socket (it waits behind chats, never ahead of them).
+   * Resolves with its seq; a repeated idempotencyKey gets the first answer.
+   */
+  deliver(d: LocalDelivery): Promise<{ seq: number; duplicate: boolean }> {
+    return new Promise((resolve, reject) => {
+      let payloadJson: string | undefined;
+      try {
+        payloadJson = JSON.stringify(d.payload);
+      } catch (e) {
+        return reject(e);
+      }
+      if (payloadJson === undefined) payloadJson = 'null';
+      const entry = { lane: d.lane, sessionKey: d.sessionKey, kind: d.kind, idempotencyKey: d.idempotencyKey, ts: Date.now(), payloadJson };
+      this.#later(() => {
+        try {
+          Promise.resolve(this.#hub.accept(entry)).then(resolve, reject);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
   }
 
   #spawn(runId: string, sessionKey: string, tasks: TaskSpec[]): void {
@@ -263,7 +310,7 @@ export class Runtime {
     try {
       (this.#handlers[req.method] ?? unknownMethod)(req);
     } catch (e) {
-      this.#o.log.error({ err: e, method: req.method }, 'request failed');
+      this.#failed(e, `request failed: ${req.method}`);
       req.fail(err(ErrorCode.UNAVAILABLE, `internal error in ${req.method}`, { retryable: true }));
     }
   }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { MAIN_AGENT_ID } from '../protocol/sessions.js';
+import type { AgentRouter } from '../agents/router.js';
 import { Lane } from '../queue/records.js';
 import type { Ring } from '../queue/ring.js';
 import type { Outbox } from './outbox.js';
@@ -14,7 +14,7 @@ const recent = (sessions: SessionStore): { key: string; updatedAt: number; age: 
 };
 
 /** `health` in OpenClaw's HealthSummary shape. */
-export function describeHealth(sessions: SessionStore): Record<string, unknown> {
+export function describeHealth(sessions: SessionStore, agents: AgentRouter): Record<string, unknown> {
   const store = { path: '(memory)', count: sessions.size, recent: recent(sessions) };
   return {
     ok: true,
@@ -24,15 +24,13 @@ export function describeHealth(sessions: SessionStore): Record<string, unknown> 
     channelOrder: [],
     channelLabels: {},
     heartbeatSeconds: 0,
-    defaultAgentId: MAIN_AGENT_ID,
-    agents: [
-      {
-        agentId: MAIN_AGENT_ID,
-        isDefault: true,
-        heartbeat: { enabled: false, every: 'disabled', everyMs: null, prompt: '', target: 'none', ackMaxChars: 0 },
-        sessions: store,
-      },
-    ],
+    defaultAgentId: agents.default.id,
+    agents: agents.list().map((a) => ({
+      agentId: a.id,
+      isDefault: a === agents.default,
+      heartbeat: { enabled: false, every: 'disabled', everyMs: null, prompt: '', target: 'none', ackMaxChars: 0 },
+      sessions: store,
+    })),
     sessions: store,
   };
 }
@@ -40,6 +38,7 @@ export function describeHealth(sessions: SessionStore): Record<string, unknown> 
 export interface StatusInput {
   version: string;
   config: Config;
+  agents: AgentRouter;
   startedAt: number;
   sessions: SessionStore;
   rings: { name: string; ring: Ring }[];
@@ -59,13 +58,13 @@ export function describeStatus(s: StatusInput): Record<string, unknown> {
   const now = Date.now();
   return {
     runtimeVersion: s.version,
-    heartbeat: { defaultAgentId: MAIN_AGENT_ID, agents: [] },
+    heartbeat: { defaultAgentId: s.agents.default.id, agents: [] },
     channelSummary: [],
     queuedSystemEvents: [],
     sessions: {
       paths: [],
       count: s.sessions.size,
-      defaults: { model: s.config.agent === 'openai' ? s.config.openai.model : 'echo', contextTokens: 200_000 },
+      defaults: { model: s.agents.default.model.id, contextTokens: s.agents.default.model.contextWindow },
       recent: recent(s.sessions).map((r) => ({ key: r.key, kind: 'direct', age: r.age, flags: [] })),
     },
     lanegate: {

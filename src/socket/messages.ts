@@ -24,6 +24,8 @@ export interface SocketWorkerInit {
   nice: number;
   serverVersion: string;
   startedAt: number;
+  /** The default agent's id: hello-ok's sessionDefaults and the webchat's session key name it. */
+  defaultAgentId: string;
   /** The runtime's doorbell (this worker rings it after writing). */
   inDoorbell: SharedArrayBuffer;
   /** Inbound rings this worker produces into, by lane. */

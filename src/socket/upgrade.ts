@@ -169,6 +169,7 @@ export class Upgrade {
           maxBufferedBytes: o.edge.port.maxBufferedBytes,
           tickIntervalMs: o.init.tickIntervalMs,
           uptimeMs: Date.now() - o.init.startedAt,
+          defaultAgentId: o.init.defaultAgentId,
         },
         c.role,
         c.scopes,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { MAIN_SESSION_KEY } from '../protocol/sessions.js';
+import { MAIN_KEY } from '../protocol/sessions.js';
 
 /** The page, shipped as is (no build step): from dist/src/socket/ up to the package root. */
 export const WEBCHAT_FILE = new URL('../../../web/webchat.html', import.meta.url);
@@ -42,16 +42,16 @@ export class Webchat {
   readonly #config: WebchatConfig;
   readonly #ws: 'ws' | 'wss';
 
-  constructor(html: string, opsPort: number | null, tls: boolean) {
+  constructor(html: string, opsPort: number | null, tls: boolean, defaultAgentId = 'main') {
     this.#html = html;
     this.#scriptSrc = inlineBodies(html, 'script').map(sha256).join(' ') || "'none'";
     this.#styleSrc = inlineBodies(html, 'style').map(sha256).join(' ') || "'none'";
-    this.#config = { sessionKey: MAIN_SESSION_KEY, opsPort };
+    this.#config = { sessionKey: `agent:${defaultAgentId}:${MAIN_KEY}`, opsPort };
     this.#ws = tls ? 'wss' : 'ws';
   }
 
-  static load(opsPort: number | null, tls: boolean): Webchat {
-    return new Webchat(readFileSync(WEBCHAT_FILE, 'utf8'), opsPort, tls);
+  static load(opsPort: number | null, tls: boolean, defaultAgentId: string): Webchat {
+    return new Webchat(readFileSync(WEBCHAT_FILE, 'utf8'), opsPort, tls, defaultAgentId);
   }
 
   config(): WebchatConfig {

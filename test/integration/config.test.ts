@@ -25,7 +25,7 @@ test('enum: unknown log level', () => expectRefused({ LANEGATE_LOG_LEVEL: 'loud'
 test('path: agent module that does not exist', () =>
   expectRefused({ LANEGATE_AGENT: '/nonexistent/agent.js' }, 'LANEGATE_AGENT', /echo, openai, or the path of an existing agent module/));
 test('host: not loopback and no token', () => expectRefused({ LANEGATE_HOST: '0.0.0.0' }, 'LANEGATE_TOKEN', /required when LANEGATE_HOST/));
-test('openai agent without a key', () => expectRefused({ LANEGATE_AGENT: 'openai' }, 'OPENAI_API_KEY', /required when LANEGATE_AGENT=openai/));
+test('openai agent at OpenAI without a key', () => expectRefused({ LANEGATE_AGENT: 'openai' }, 'OPENAI_API_KEY', /required for the openai agent at https:\/\/api\.openai\.com\/v1 \(LANEGATE_AGENT selects it/));
 test('jwt: an issuer without a key source', () =>
   expectRefused({ LANEGATE_JWT_ISSUER: 'https://i' }, 'LANEGATE_JWT_ISSUER', /set only with LANEGATE_JWT_SECRET/));
 test('jwt: a short secret is refused without being echoed', async () => {

@@ -140,6 +140,7 @@ test('the TUI start-up calls and session reads validate', async () => {
   assert.equal(listed.payload.sessions.length, 1);
   assert.equal(listed.payload.defaults.modelProvider, 'lanegate');
   assert.equal((await call('models.list', {})).payload.models.length, 1);
+  assert.deepEqual((await call('agent.identity.get', { sessionKey: KEY })).payload, { agentId: 'main', name: 'Script', nameSource: 'config' });
   const health = await call('health', {});
   assert.equal(health.payload.ok, true);
   called.add('status');
@@ -166,7 +167,9 @@ test('error answers validate: unknown method, bad params, unknown agent, missing
   assert.equal(bad.error!.code, 'INVALID_REQUEST');
   assert.match(bad.error!.message, /^invalid chat\.send params: /);
   const agent = await main.request('agent', { message: 'x', idempotencyKey: 'sc-x', agentId: 'ghost' });
-  assert.equal(agent.error!.message, 'invalid agent params: unknown agent id "ghost"');
+  assert.deepEqual(agent.error, { code: 'INVALID_REQUEST', message: 'Unknown agent id "ghost"' });
+  const routed = await main.request('chat.send', { sessionKey: 'agent:ghost:main', message: 'x', idempotencyKey: 'sc-ghost' });
+  assert.deepEqual(routed.error, { code: 'INVALID_REQUEST', message: 'Unknown agent id "ghost"' });
 
   const reader = await TestClient.connect(gw.convUrl, { token: TOKEN, scopes: ['operator.read'] });
   const forbidden = await reader.request('chat.send', { sessionKey: KEY, message: 'x', idempotencyKey: 'sc-forbidden' });

@@ -14,7 +14,7 @@ test('defaults match the design table', () => {
   assert.equal(c.outRingBytes, 4194304);
   assert.equal(c.convMaxPayload, 1048576);
   assert.equal(c.opsMaxPayload, 16777216);
-  assert.equal(c.agent, 'echo');
+  assert.deepEqual(c.agents, [{ id: 'main', name: null, kind: 'echo' }]);
   assert.equal(c.logLevel, 'info');
   assert.equal(c.tickIntervalMs, DEFAULTS.tickIntervalMs);
   assert.equal(c.scavenge, 'serial');

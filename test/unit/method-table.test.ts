@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { createEchoAgent } from '../../src/agents/echo.js';
+import { AgentRouter, routed } from '../../src/agents/router.js';
 import { narrow } from '../../src/protocol/auth.js';
 import { CONV_METHODS, hasScope, methodsFor, OPS_METHODS, Scope, type ScopeName } from '../../src/protocol/methods.js';
 import { admit } from '../../src/protocol/admit.js';
@@ -20,7 +21,7 @@ import { SCHEMA_PATH } from '../helpers/schema.js';
 test('the advertised method table and the runtime handlers are the same set', () => {
   const handlers = {
     ...convMethods({
-      agent: createEchoAgent(),
+      agents: new AgentRouter([routed('main', null, createEchoAgent())]),
       runs: {} as RunManager,
       sessions: new SessionStore(10),
       watchers: new Set(),
@@ -60,15 +61,13 @@ test('lenient params: missing or null params are {}, unknown fields pass', () =>
   assert.equal(reply({ type: 'req', id: '1', method: 'chat.abort', params: { sessionKey: 'k', preserveSideRuns: true } }), null);
 });
 
-test('OpenClaw wording for unknown methods and unknown agent ids', () => {
+test('OpenClaw wording for unknown methods; agent ids are left to the runtime (it knows the agents)', () => {
   assert.deepEqual(reply({ type: 'req', id: '1', method: 'sessions.patch', params: {} })!.error, {
     code: 'INVALID_REQUEST',
     message: 'unknown method: sessions.patch',
   });
-  assert.equal(
-    reply({ type: 'req', id: '1', method: 'agent', params: { message: 'x', idempotencyKey: 'k', agentId: 'ops' } })!.error!.message,
-    'invalid agent params: unknown agent id "ops"',
-  );
+  assert.equal(reply({ type: 'req', id: '1', method: 'agent', params: { message: 'x', idempotencyKey: 'k', agentId: 'ops' } }), null);
+  assert.match(reply({ type: 'req', id: '1', method: 'agent', params: { message: 'x', idempotencyKey: 'k', agentId: 7 } })!.error!.message, /agentId/);
   assert.equal(reply({ type: 'req', id: '1', method: 'agent', params: { message: 'x', idempotencyKey: 'k', agentId: 'main' } }), null);
 });
 
