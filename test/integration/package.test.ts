@@ -74,6 +74,16 @@ test('the packed package installs and the embedding example runs against it as a
   assert.match(out, /^stopped$/m);
   assert.ok(!existsSync(join(pkgDir, 'dist', 'test')), 'no tests in the installed package');
 
+  // The README's snippet (plain JavaScript inside its ts block) runs there too and exits by itself.
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const snippet = /## Agents and embedding[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(snippet?.includes("from 'lanegate'"), 'the README has the embedding snippet');
+  writeFileSync(join(app, 'readme.js'), snippet!);
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    execFile(process.execPath, ['readme.js'], { cwd: app, timeout: 60_000, killSignal: 'SIGKILL' }, (e, _out, stderr) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stderr })),
+  );
+  assert.equal(r.code, 0, `the README snippet runs and exits by itself\n${r.stderr}`);
+
   // The types resolve through the package's exports, as in a user's TypeScript project.
   writeFileSync(
     join(app, 'check.ts'),
