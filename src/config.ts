@@ -262,7 +262,13 @@ export function isConfig(v: unknown): v is Config {
 
 type Env = Record<string, string | undefined>;
 
-/** Each plain variable and the option it sets; the first set name of a row wins (OpenClaw's names are aliases). */
+/**
+ * Each plain variable and the option it sets; the first set name of a row
+ * wins (OpenClaw's names are aliases). A new setting is a field of Config
+ * and GatewayOptions, its check in resolveConfig, and a row here (or in
+ * ENV_FILES when the variable names a file); config-doc.test.ts then asks
+ * for its README row.
+ */
 const ENV: [path: string, ...names: string[]][] = [
   ['host', 'LANEGATE_HOST'],
   ['convPort', 'LANEGATE_CONV_PORT', 'OPENCLAW_GATEWAY_PORT'],
