@@ -195,11 +195,6 @@ function opsLog(v: unknown, at: Origin): OpsLog | null {
   return v as OpsLog;
 }
 
-const KNOWN = new Set([
-  'host', 'convPort', 'opsPort', 'token', 'password', 'convRingBytes', 'opsRingBytes', 'outRingBytes', 'convMaxPayload', 'opsMaxPayload',
-  'agent', 'agents', 'logLevel', 'tickIntervalMs', 'handshakeTimeoutMs', 'opsRetention', 'historyLimit', 'taskThreads', 'opsNice',
-  'opsOutHeadroom', 'scavenge', 'openai', 'jwt', 'allowedOrigins', 'tls', 'limits', 'opsLog',
-]);
 
 /**
  * Validates gateway options (every field optional) into a Config. Throws
@@ -209,7 +204,6 @@ const KNOWN = new Set([
 export function resolveConfig(options: GatewayOptions | Config = {}, at: Origins = optionOrigins): Config {
   if (isConfig(options)) return options;
   const o = object(options, { name: 'options' });
-  for (const k of Object.keys(o)) if (!KNOWN.has(k) && o[k] !== undefined) bad({ name: k }, o[k], `a known option (${[...KNOWN].join(', ')})`);
   const openai = openaiConfig(o.openai, at, 'openai', null);
   if (isSet(o.agent) && o.agents !== undefined) bad(at('agent'), o.agent, `unset when ${at('agents').name} declares the agents`);
   const cfg: Config = {
@@ -247,6 +241,9 @@ export function resolveConfig(options: GatewayOptions | Config = {}, at: Origins
     const names = `${at('password').name}, or ${at('jwt.secret').name} / ${at('jwt.publicKeyPem').name} / ${at('jwt.jwks').name}`;
     bad({ name: at('token').name }, '', `required when ${at('host').name} (${cfg.host}) is not a loopback address (or ${names})`);
   }
+  // Every option is a Config field (agent and agents become `agents`): anything else is a typo.
+  const known = [...Object.keys(cfg).filter((k) => k !== 'agents'), 'agent', 'agents'];
+  for (const k of Object.keys(o)) if (!known.includes(k) && o[k] !== undefined) bad({ name: k }, o[k], `a known option (${known.join(', ')})`);
   resolved.add(cfg);
   return cfg;
 }

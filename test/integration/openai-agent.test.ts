@@ -39,10 +39,16 @@ before(async () => {
         }
         return res.done();
       case 'stall':
-      case 'hold':
-        res.chunk({ content: `${msg}ing` });
+        res.chunk({ content: 'stalling' });
+        return; // nothing more: the agent's idle timeout must end it
+      case 'hold': {
+        res.chunk({ content: 'holding' });
+        // SSE comments keep the stream alive (the idle timer never fires): only an abort can end it.
+        const ping = setInterval(() => res.raw.write(': ping\n\n'), IDLE_MS / 4);
+        res.raw.once('close', () => clearInterval(ping));
         pending.get(msg)?.();
-        return; // nothing more: the agent's idle timeout, or an abort, must end it
+        return;
+      }
       case 'ratelimit':
         return n === 1 ? res.error(429, 'slow down', { 'retry-after': '0' }) : res.text('ok after ', '429');
       case 'overload':
@@ -201,6 +207,8 @@ test('chat.abort cancels the HTTP request', async () => {
   const abort = await chat.request('chat.abort', { sessionKey: 'agent:main:hold', runId });
   assert.equal(abort.payload.aborted, true);
   assert.equal((await final).payload.state, 'aborted');
-  await r.closed;
-  assert.equal(r.clientClosed, true, 'the request was cancelled, not left streaming');
+  let bound: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([r.closed.then(() => true), new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(false), 10 * IDLE_MS)))]);
+  clearTimeout(bound);
+  assert.ok(closed && r.clientClosed, 'the request was cancelled, not left streaming');
 });
