@@ -126,7 +126,8 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     }
     if (d.payload === undefined) return bad('payload is required (any JSON value)');
     const key = d.idempotencyKey ?? randomUUID();
-    return this.runtime
+    if (!this.#runtime) return Promise.reject(new LanegateError(ErrorCodes.NOT_STARTED, 'gateway is not started'));
+    return this.#runtime
       .deliver({ lane, sessionKey: d.sessionKey, kind: d.kind, idempotencyKey: key, payload: d.payload })
       .then((r) => ({ accepted: true as const, seq: r.seq, duplicate: r.duplicate }));
   }
