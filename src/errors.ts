@@ -13,6 +13,7 @@ export const ErrorCodes = {
   AGENT_LOAD: 'LANEGATE_ERR_AGENT_LOAD',
   NOT_STARTED: 'LANEGATE_ERR_NOT_STARTED',
   INVALID_ARGUMENT: 'LANEGATE_ERR_INVALID_ARGUMENT',
+  REDIS_UNAVAILABLE: 'LANEGATE_ERR_REDIS_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
