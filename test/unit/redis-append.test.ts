@@ -241,7 +241,7 @@ describe('opening a Redis link', { skip }, () => {
     const { link, state } = await RedisLink.open(`redis://127.0.0.1:${port}`, 300);
     try {
       assert.equal(state, 'down');
-      const up = new Promise<void>((resolve) => link.on('state', (s) => s === 'up' && resolve()));
+      const up = link.whenUp();
       await r.restart();
       await up;
       assert.equal(String(await link.command.sendCommand(['PING'])), 'PONG');
@@ -255,6 +255,6 @@ describe('opening a Redis link', { skip }, () => {
 /** The position once the log's link has reconnected (it retries with backoff of at most 2 s). */
 async function waitUp(log: RedisOpsLog): Promise<Awaited<ReturnType<RedisOpsLog['position']>>> {
   const link = linkOf.get(log)!;
-  if (link.state !== 'up') await new Promise<void>((resolve) => link.on('state', (s) => s === 'up' && resolve()));
+  await link.whenUp();
   return log.position();
 }

@@ -20,7 +20,7 @@ const BACKOFF_MAX_MS = 2_000;
 /** Oldest server with everything used: XTRIM MINID and XADD NOMKSTREAM came in 6.2. */
 const MIN_VERSION = [6, 2] as const;
 
-export type Client = RedisClientType;
+export type Client = RedisClientType<{}, {}, {}, 2>;
 
 /** What the link does: `up` (commands go out), `down` (they fail at once with UNAVAILABLE). */
 export type LinkState = 'up' | 'down';
@@ -63,6 +63,7 @@ export class RedisLink extends EventEmitter<LinkEvents> {
   /** Connected at least once: from then on every failure is retried (a refused password too, it may be fixed). */
   #everUp = false;
   readonly #extra: Client[] = [];
+  #up: Promise<void> | null = null;
   /** Reconnections after the first connect (for /metrics). */
   reconnects = 0;
 
@@ -122,6 +123,20 @@ export class RedisLink extends EventEmitter<LinkEvents> {
     return this.#state;
   }
 
+  /** Resolves when the link is (or next becomes) up; one shared promise for every waiter. */
+  whenUp(): Promise<void> {
+    if (this.#state === 'up') return Promise.resolve();
+    return (this.#up ??= new Promise<void>((resolve) => {
+      const on = (s: LinkState): void => {
+        if (s !== 'up') return;
+        this.off('state', on);
+        this.#up = null;
+        resolve();
+      };
+      this.on('state', on);
+    }));
+  }
+
   /** Another connection for blocking reads or pub/sub, with the same settings. */
   async dedicated(name: string): Promise<Client> {
     const c = this.#client(name);
@@ -156,6 +171,8 @@ export class RedisLink extends EventEmitter<LinkEvents> {
     const c: Client = createClient({
       url: this.url,
       name: `lanegate-${name}`,
+      // RESP2: replies are plain arrays (RESP3 makes XREAD a map); nothing here needs RESP3's types.
+      RESP: 2,
       disableOfflineQueue: true,
       pingInterval: name === 'command' ? PING_INTERVAL_MS : undefined,
       socket: {
@@ -169,7 +186,7 @@ export class RedisLink extends EventEmitter<LinkEvents> {
           return Math.round(base / 2 + Math.random() * (base / 2));
         },
       },
-    }) as Client;
+    });
     // Errors surface as rejected commands and state changes; the event must have a listener.
     c.on('error', () => {});
     return c;
