@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Agent } from './agents/types.js';
 import { agentList, OPENAI_DEFAULTS, openaiConfig, singleAgent, type AgentConfig, type OpenAIConfig } from './config/agents.js';
 import { bad, integer, isSet, object, oneOf, optionOrigins, port, ringBytes, RING_MAX, text, type Origin, type Origins } from './config/check.js';
+import { redisConfig, type RedisConfig } from './config/redis.js';
 import { jwt, origins, tls, type JwtConfig } from './config/security.js';
 import { ConfigError } from './errors.js';
 import type { OpsLog } from './state/ops-log.js';
@@ -19,6 +20,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type { AgentConfig, OpenAIConfig } from './config/agents.js';
 export type { JwtConfig } from './config/security.js';
+export type { RedisConfig } from './config/redis.js';
 export { JWT_SECRET_MIN_BYTES } from './config/security.js';
 export { MAIN_AGENT_ID } from './config/agents.js';
 
@@ -59,6 +61,8 @@ export interface Config {
   limits: Limits;
   /** An ops log given by an embedding program; null: the gateway makes its own. */
   opsLog: OpsLog | null;
+  /** Scale-out: instances on one Redis share the ops log and chat sessions; null: off. */
+  redis: RedisConfig | null;
 }
 
 /** Limits of one port. Rates are messages per second; 0 turns the limit off. */
@@ -233,6 +237,7 @@ export function resolveConfig(options: GatewayOptions | Config = {}, at: Origins
     tls: tls(o.tls, at),
     limits: limits(o.limits, at),
     opsLog: opsLog(o.opsLog, at('opsLog')),
+    redis: redisConfig(o.redis, at),
   };
   if (cfg.opsPort !== null && cfg.opsPort !== 0 && cfg.opsPort === cfg.convPort) {
     bad(at('opsPort'), String(cfg.opsPort), `a port other than the conv port (${cfg.convPort})`);
@@ -287,6 +292,8 @@ const ENV: [path: string, ...names: string[]][] = [
   ['opsNice', 'LANEGATE_OPS_NICE'],
   ['opsOutHeadroom', 'LANEGATE_OPS_OUT_HEADROOM'],
   ['scavenge', 'LANEGATE_SCAVENGE'],
+  ['redis.url', 'LANEGATE_REDIS_URL'],
+  ['redis.prefix', 'LANEGATE_REDIS_PREFIX'],
   ['openai.apiKey', 'OPENAI_API_KEY'],
   ['openai.baseUrl', 'LANEGATE_OPENAI_BASE_URL'],
   ['openai.model', 'LANEGATE_OPENAI_MODEL'],

@@ -45,6 +45,12 @@ test('each bad value throws a ConfigError naming its variable', () => {
     [{ LANEGATE_OPS_NICE: '20' }, 'LANEGATE_OPS_NICE'],
     [{ LANEGATE_SCAVENGE: 'fast' }, 'LANEGATE_SCAVENGE'],
     [{ LANEGATE_OPENAI_BASE_URL: 'ftp://x' }, 'LANEGATE_OPENAI_BASE_URL'],
+    [{ LANEGATE_REDIS_URL: 'http://127.0.0.1:6379' }, 'LANEGATE_REDIS_URL'],
+    [{ LANEGATE_REDIS_URL: 'redis://' }, 'LANEGATE_REDIS_URL'],
+    [{ LANEGATE_REDIS_URL: 'redis://127.0.0.1:6379/16' }, 'LANEGATE_REDIS_URL'],
+    [{ LANEGATE_REDIS_URL: 'redis://127.0.0.1:6379', LANEGATE_REDIS_PREFIX: 'has space' }, 'LANEGATE_REDIS_PREFIX'],
+    [{ LANEGATE_REDIS_URL: 'redis://127.0.0.1:6379', LANEGATE_REDIS_PREFIX: 'a{b' }, 'LANEGATE_REDIS_PREFIX'],
+    [{ LANEGATE_REDIS_PREFIX: 'x:' }, 'LANEGATE_REDIS_PREFIX'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(
@@ -53,4 +59,17 @@ test('each bad value throws a ConfigError naming its variable', () => {
       variable,
     );
   }
+});
+
+test('LANEGATE_REDIS_URL: off by default; redis:// and rediss:// with a password; the prefix defaults to lanegate:; a bad URL never echoes its password', () => {
+  assert.equal(loadConfig({}).redis, null);
+  assert.deepEqual(loadConfig({ LANEGATE_REDIS_URL: 'redis://127.0.0.1:6379' }).redis, { url: 'redis://127.0.0.1:6379', prefix: 'lanegate:' });
+  assert.deepEqual(loadConfig({ LANEGATE_REDIS_URL: 'rediss://:pw@r.example:6380/2', LANEGATE_REDIS_PREFIX: 'team-a:{gw}:' }).redis, {
+    url: 'rediss://:pw@r.example:6380/2',
+    prefix: 'team-a:{gw}:',
+  });
+  assert.throws(
+    () => loadConfig({ LANEGATE_REDIS_URL: 'redis://:hunter2@127.0.0.1:6379/99' }),
+    (e: unknown) => e instanceof ConfigError && e.variable === 'LANEGATE_REDIS_URL' && !e.message.includes('hunter2') && e.message.includes('[redacted]'),
+  );
 });
