@@ -19,6 +19,7 @@ import { TaskPool } from './tasks/pool.js';
 import type { MainToWorker, SocketWorkerInit, WorkerToMain } from './socket/messages.js';
 import { EdgeCounters } from './queue/refusals.js';
 import { schemes } from './socket/tls.js';
+import { openRedis, type RedisState } from './state/redis/open.js';
 
 // typed-emitter is a CommonJS types package: from ESM its default export is the module.
 type TypedEmitter<T extends TypedEmitterModule.EventMap> = TypedEmitterModule.default<T>;
@@ -37,6 +38,8 @@ export interface GatewayInfo {
   convPort: number;
   opsPort: number | null;
   rings: { conv: number; ops: number; out: number };
+  /** Scale-out: the Redis URL (password hidden) and whether it answered at start; null when off. */
+  redis: { url: string; up: boolean } | null;
 }
 
 export type GatewayEvents = {
@@ -88,6 +91,9 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
   #metrics: GatewayMetrics | null = null;
   #agents: AgentRouter | null = null;
   #stopping = false;
+  #redis: RedisState | null = null;
+  /** Every worker is up (start finished, none exited). */
+  #ready = false;
 
   /**
    * Validates the options (the same checks and messages as the
@@ -163,6 +169,9 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
 
     const agents = await loadAgents(c.agents, c.openai);
     this.#agents = agents;
+    // Before any port is bound: refused Redis credentials fail the start (exit 2).
+    const redis = c.redis ? await openRedis(c.redis, c.historyLimit, this.#log) : null;
+    this.#redis = redis;
     this.#tasks = new TaskPool(c.taskThreads);
     this.#runtime = new Runtime({
       config: c,
@@ -170,6 +179,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       inbound: inboundRings(wiring),
       outbox: new Outbox(wiring.workers.map((w) => w.out)),
       agents,
+      ...(redis ? { share: redis.sessions } : {}),
       tasks: this.#tasks,
       log: this.#log,
       startedAt,
@@ -194,6 +204,11 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       },
     });
     this.#runtime.start();
+    if (redis) {
+      await redis.sessions.attach(this.#runtime.sharedSessions);
+      // /readyz answers 503 "degraded" while Redis is away (chats go on; new clients go to another instance).
+      redis.link.on('state', () => this.#postReadiness());
+    }
 
     const ctx: WorkerStartContext = { config: c, wiring, startedAt, serverVersion: `lanegate-${VERSION}`, defaultAgentId: agents.default.id, opsUrl: null, webchatPort: c.convPort === 0 ? null : c.convPort };
     try {
@@ -205,7 +220,8 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       }
       const conv = await this.#startWorker(socketWorkerInit(ctx, wiring.workers[0]!, c.convPort));
       for (const w of this.#workers) w.worker.postMessage({ type: 'webchat-port', port: conv.port } satisfies MainToWorker);
-      for (const w of this.#workers) w.worker.postMessage({ type: 'readiness', ready: true } satisfies MainToWorker);
+      this.#ready = true;
+      this.#postReadiness();
       const convUrl = `${scheme.ws}://${urlHost(c.host)}:${conv.port}`;
       return {
         convUrl,
@@ -214,6 +230,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
         convPort: conv.port,
         opsPort: opsUrl === null ? null : this.#workers.find((w) => w.role === 'ops')!.port,
         rings: { conv: c.convRingBytes, ops: c.opsRingBytes, out: c.outRingBytes },
+        redis: redis ? { url: redis.shownUrl, up: redis.link.state === 'up' } : null,
       };
     } catch (e) {
       await this.stop('start failed');
@@ -263,8 +280,14 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     if (this.#stopping) return;
     this.#metrics?.workerExit(slot.role);
     this.#log.error({ role: slot.role, code }, 'socket worker exited');
-    for (const w of this.#workers) w.worker.postMessage({ type: 'readiness', ready: false } satisfies MainToWorker);
+    this.#ready = false;
+    this.#postReadiness();
     this.emit('worker-exit', { role: slot.role, code });
+  }
+
+  #postReadiness(): void {
+    const degraded = this.#redis && this.#redis.link.state !== 'up' ? 'redis unavailable: ops deliveries answer UNAVAILABLE; chats are served' : null;
+    for (const w of this.#workers) w.worker.postMessage({ type: 'readiness', ready: this.#ready, degraded } satisfies MainToWorker);
   }
 
   /**
@@ -291,6 +314,8 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     );
     this.#workers = [];
     await this.#tasks?.close();
+    // Held sessions are given up after their transcript writes; then the connections close.
+    await this.#redis?.close();
   }
 }
 

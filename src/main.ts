@@ -20,6 +20,7 @@ function banner(info: GatewayInfo, agent: string): string {
     `  webchat  ${info.webchatUrl}`,
     `  rings    conv ${size(info.rings.conv)}, ops ${size(info.rings.ops)}, out ${size(info.rings.out)}`,
     `  agent    ${agent}`,
+    ...(info.redis ? [`  redis    ${info.redis.url}${info.redis.up ? '' : ' (unreachable: retrying; ops deliveries answer UNAVAILABLE until it answers)'}`] : []),
     '',
   ].join('\n');
 }
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
     info = await gateway.start();
   } catch (e) {
     process.stderr.write(`lanegate: ${isLanegateError(e) ? e.message : String(e)}\n`);
-    process.exit(1);
+    // A setting the running system refused (Redis credentials, a Redis without what is needed): like a bad value, 2.
+    process.exit(e instanceof ConfigError ? 2 : 1);
   }
   process.stdout.write(banner(info, gateway.agents.map((a) => `${a.id} (${a.model})`).join(', ')));
 

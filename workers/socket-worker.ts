@@ -42,7 +42,7 @@ const server = new SocketServer(init, log, {
 });
 
 parentPort!.on('message', (m: MainToWorker) => {
-  if (m.type === 'readiness') server.setReady(m.ready);
+  if (m.type === 'readiness') server.setReady(m.ready, m.degraded ?? null);
   else if (m.type === 'webchat-port') server.webchatPort = m.port;
   else if (m.type === 'metrics') metrics?.answer(m);
   else if (m.type === 'stop') {

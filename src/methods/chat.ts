@@ -23,6 +23,9 @@ export function chatMethods(d: ConvDeps): Record<string, Handler> {
     return true;
   };
 
+  /** Starts the turn, here and now on a single instance; with scale-out once this instance holds the session. */
+  const turn = (sessionKey: string, start: () => void): void => (d.share ? d.share.whenHeld(sessionKey, start) : start());
+
   return {
     'chat.send': (req) => {
       const p = req.params;
@@ -32,7 +35,7 @@ export function chatMethods(d: ConvDeps): Record<string, Handler> {
       if (!route.ok) return req.fail(route.error);
       // Ack first, so the client has its runId before the first delta.
       req.ok({ runId, status: 'started' });
-      d.runs.start(runId, p.sessionKey as string, p.message as string, { conn: req.conn, reqId: req.id, method: 'chat.send' }, route.agent);
+      turn(p.sessionKey as string, () => d.runs.start(runId, p.sessionKey as string, p.message as string, { conn: req.conn, reqId: req.id, method: 'chat.send' }, route.agent));
     },
 
     agent: (req) => {
@@ -44,7 +47,7 @@ export function chatMethods(d: ConvDeps): Record<string, Handler> {
       const route = d.agents.route(sessionKey, agentId);
       if (!route.ok) return req.fail(route.error);
       req.ok({ runId, sessionKey, agentId: route.agent.id, status: 'accepted', acceptedAt: Date.now() });
-      d.runs.start(runId, sessionKey, p.message as string, { conn: req.conn, reqId: req.id, method: 'agent' }, route.agent);
+      turn(sessionKey, () => d.runs.start(runId, sessionKey, p.message as string, { conn: req.conn, reqId: req.id, method: 'agent' }, route.agent));
     },
 
     'agent.wait': (req) => {
@@ -55,29 +58,46 @@ export function chatMethods(d: ConvDeps): Record<string, Handler> {
     'chat.history': (req) => {
       const p = req.params;
       const key = p.sessionKey as string;
-      const session = d.sessions.find(key);
-      const limit = typeof p.limit === 'number' ? p.limit : HISTORY_DEFAULT;
-      const afterSeq = typeof p.afterSeq === 'number' ? p.afterSeq : 0;
-      const messages = session ? session.read(afterSeq, limit) : [];
-      const owner = d.agents.owner(key);
-      req.ok({
-        sessionKey: key,
-        sessionId: session?.sessionId ?? null,
-        messages,
-        headSeq: session?.headSeq ?? 0,
-        defaults: modelDefaults(owner),
-        sessionInfo: session ? session.row(owner.id) : { key, kind: 'direct' },
-        thinkingLevel: 'off',
-        verboseLevel: 'off',
-      });
+      // Scale-out: a session this instance has not seen may live on another one; read it from the store once.
+      if (d.share && !d.sessions.find(key)) {
+        d.share.load(key, d.sessions.limit).then(
+          (entries) => {
+            if (entries.length > 0 && !d.sessions.find(key)) d.sessions.get(key).replace(entries);
+            history(req);
+          },
+          () => history(req),
+        );
+        return;
+      }
+      history(req);
     },
 
     'chat.abort': (req) => {
       const runIds = d.runs.abort(req.params.sessionKey as string, str(req.params.runId));
       req.ok({ ok: true, aborted: runIds.length > 0, runIds });
     },
-
   };
+
+  /** The chat.history answer from this instance's copy of the session. */
+  function history(req: Request): void {
+    const p = req.params;
+    const key = p.sessionKey as string;
+    const session = d.sessions.find(key);
+    const limit = typeof p.limit === 'number' ? p.limit : HISTORY_DEFAULT;
+    const afterSeq = typeof p.afterSeq === 'number' ? p.afterSeq : 0;
+    const messages = session ? session.read(afterSeq, limit) : [];
+    const owner = d.agents.owner(key);
+    req.ok({
+      sessionKey: key,
+      sessionId: session?.sessionId ?? null,
+      messages,
+      headSeq: session?.headSeq ?? 0,
+      defaults: modelDefaults(owner),
+      sessionInfo: session ? session.row(owner.id) : { key, kind: 'direct' },
+      thinkingLevel: 'off',
+      verboseLevel: 'off',
+    });
+  }
 }
 
 /** Reply for a method the runtime does not implement (the worker normally refuses these first). */

@@ -1,4 +1,5 @@
 import type { AgentRouter, RoutedAgent } from '../agents/router.js';
+import type { SessionShare } from '../runtime/session-share.js';
 import type { ConnKey } from '../runtime/outbox.js';
 import type { RunManager } from '../runtime/runs.js';
 import type { SessionStore } from '../runtime/sessions.js';
@@ -12,6 +13,8 @@ export interface ConvDeps {
   watchers: Set<ConnKey>;
   health: () => Record<string, unknown>;
   status: () => Record<string, unknown>;
+  /** Scale-out: sessions shared with other instances (absent on a single instance). */
+  share?: SessionShare;
 }
 
 /** A non-empty string param, or undefined. */

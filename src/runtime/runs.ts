@@ -3,7 +3,8 @@ import type { AgentDelivery, HistoryMessage, Reply, TaskSpec } from '../agents/t
 import { err, ErrorCode } from '../protocol/frames.js';
 import { Lane } from '../queue/records.js';
 import type { ConnKey, Outbox } from './outbox.js';
-import { toMessages, type SessionStore } from './sessions.js';
+import type { SessionShare } from './session-share.js';
+import { toMessages, type HistoryEntry, type SessionStore } from './sessions.js';
 
 /** Finished runs remembered for idempotency and agent.wait. */
 const FINISHED_KEPT = 10_000;
@@ -62,6 +63,8 @@ export interface RunDeps {
   /** Each chat state change, for in-process listeners (Gateway `chat`); null: nobody listens. */
   onChat: (() => ((u: ChatUpdate) => void) | null) | null;
   onError: (e: unknown) => void;
+  /** Scale-out: sessions shared with other instances (absent on a single instance). */
+  share?: SessionShare;
 }
 
 /**
@@ -98,7 +101,7 @@ export class RunManager {
     // collector, since a reply spans several turns.
     const earlier = session.snapshot();
     let history: HistoryMessage[] | null = null;
-    session.append('user', message, { runId });
+    const kept = this.#share(sessionKey, session.append('user', message, { runId }));
     session.active.add(runId);
     const controller = new AbortController();
     const run: Run = {
@@ -117,6 +120,11 @@ export class RunManager {
       waiters: [],
     };
     this.#runs.set(runId, run);
+    if (!kept) {
+      // The transcript could not be stored (Redis away and its write buffer full): say so, do not run.
+      this.#finish(run, 'error', 'the transcript cannot be stored right now; retry later');
+      return;
+    }
     let delivered = 0;
     const ctx = {
       runId,
@@ -208,6 +216,11 @@ export class RunManager {
     return { runId, status: 'error', summary: run.error ?? 'failed' };
   }
 
+  /** Hands an entry appended here to the share; true when it is kept (always, on a single instance). */
+  #share(sessionKey: string, entry: HistoryEntry): boolean {
+    return this.#deps.share?.entryAppended(sessionKey, entry) ?? true;
+  }
+
   #recipients(run: Run): Set<ConnKey> {
     const to = new Set<ConnKey>(this.#deps.watchers());
     to.add(run.origin.conn);
@@ -224,7 +237,9 @@ export class RunManager {
    * forever. A real model's latency hides this on OpenClaw's own server.
    */
   #chatEvent(run: Run, payload: Record<string, unknown>): void {
-    this.#deps.out.event(this.#recipients(run), Lane.CONV, 'chat', { runId: run.runId, sessionKey: run.sessionKey, seq: ++run.seq, ...payload });
+    const chat = { runId: run.runId, sessionKey: run.sessionKey, seq: ++run.seq, ...payload };
+    this.#deps.out.event(this.#recipients(run), Lane.CONV, 'chat', chat);
+    this.#deps.share?.eventSent(run.sessionKey, 'chat', chat);
     if (!run.announced) {
       run.announced = true;
       this.#agentEvent(run, 'lifecycle', { phase: 'start', startedAt: run.startedAt });
@@ -232,14 +247,9 @@ export class RunManager {
   }
 
   #agentEvent(run: Run, stream: string, data: Record<string, unknown>): void {
-    this.#deps.out.event(this.#recipients(run), Lane.CONV, 'agent', {
-      runId: run.runId,
-      seq: ++run.seq,
-      stream,
-      ts: Date.now(),
-      sessionKey: run.sessionKey,
-      data,
-    });
+    const agent = { runId: run.runId, seq: ++run.seq, stream, ts: Date.now(), sessionKey: run.sessionKey, data };
+    this.#deps.out.event(this.#recipients(run), Lane.CONV, 'agent', agent);
+    this.#deps.share?.eventSent(run.sessionKey, 'agent', agent);
   }
 
   #delta(run: Run, piece: string): void {
@@ -262,11 +272,11 @@ export class RunManager {
     const partial = { role: 'assistant', content: [{ type: 'text', text: run.text }], timestamp: run.endedAt };
     try {
       if (outcome === 'ok') {
-        session.append('assistant', run.text, { runId: run.runId, stopReason: 'stop' });
+        this.#share(run.sessionKey, session.append('assistant', run.text, { runId: run.runId, stopReason: 'stop' }));
         this.#chatEvent(run, { state: 'final', stopReason: 'stop', message: { ...partial, text: run.text, stopReason: 'stop' } });
         this.#agentEvent(run, 'lifecycle', { phase: 'end', startedAt: run.startedAt, endedAt: run.endedAt });
       } else if (outcome === 'aborted') {
-        if (run.text) session.append('assistant', run.text, { runId: run.runId, stopReason: 'aborted' });
+        if (run.text) this.#share(run.sessionKey, session.append('assistant', run.text, { runId: run.runId, stopReason: 'aborted' }));
         this.#chatEvent(run, { state: 'aborted', stopReason: 'aborted', ...(run.text ? { message: partial } : {}) });
         this.#agentEvent(run, 'lifecycle', { phase: 'end', startedAt: run.startedAt, endedAt: run.endedAt, aborted: true });
       } else {
@@ -281,6 +291,7 @@ export class RunManager {
     }
     for (const w of run.waiters.splice(0)) w();
     this.#remember(run.runId);
+    this.#deps.share?.turnEnded(run.sessionKey, session.active.size);
   }
 
   #answerAgent(run: Run): void {

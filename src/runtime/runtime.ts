@@ -22,6 +22,8 @@ import { RunManager, type ChatUpdate } from './runs.js';
 import { SessionStore } from './sessions.js';
 import { describeHealth, describeStatus } from './status.js';
 import type { TaskPool } from '../tasks/pool.js';
+import type { SessionShare, SharedSessionsSink } from './session-share.js';
+import type { HistoryEntry } from './sessions.js';
 
 /** Records handled per event-loop turn before the runtime yields to timers and I/O. */
 const MAX_PER_TURN = 256;
@@ -70,6 +72,8 @@ export interface RuntimeOptions {
   edge?: () => Record<string, unknown>;
   /** Per-lane queue-wait observers (seconds) for /metrics, fed once per request record. */
   queueWait?: readonly [QueueWaitObserver, QueueWaitObserver];
+  /** Scale-out: chat sessions shared with other instances. */
+  share?: SessionShare;
 }
 
 export interface QueueWaitObserver {
@@ -117,6 +121,7 @@ export class Runtime {
       deliver: (sessionKey, d) => this.deliver({ lane: d.lane ?? 'subagent', sessionKey, kind: d.kind, idempotencyKey: d.idempotencyKey, payload: d.payload }),
       onChat: o.hooks.chat ?? null,
       onError: (e) => this.#failed(e, 'run event failed'),
+      ...(o.share ? { share: o.share } : {}),
     });
     this.#handlers = {
       ...convMethods({
@@ -126,6 +131,7 @@ export class Runtime {
         watchers: this.#watchers,
         health: () => describeHealth(this.#sessions, o.agents),
         status: () => this.status(),
+        ...(o.share ? { share: o.share } : {}),
       }),
       ...opsMethods(this.#hub),
     };
@@ -149,6 +155,24 @@ export class Runtime {
   start(): void {
     this.#consumer.start();
   }
+
+  /** What a session share (scale-out) tells this runtime about the other instances. */
+  readonly sharedSessions: SharedSessionsSink = {
+    remoteEvent: (_sessionKey, event, payload) => {
+      if (this.#watchers.size > 0) this.#o.outbox.event(this.#watchers, Lane.CONV, event, payload);
+    },
+    remoteEntry: (sessionKey, entry) => {
+      const session = this.#sessions.find(sessionKey);
+      if (!session || session.adopt(entry)) return;
+      // A gap (an entry published while this instance was not listening): reload the stored transcript.
+      this.#o.share?.load(sessionKey, this.#sessions.limit).then(
+        (entries: HistoryEntry[]) => this.#sessions.find(sessionKey)?.replace(entries),
+        () => {},
+      );
+    },
+    activeTurns: (sessionKey) => this.#sessions.find(sessionKey)?.active.size ?? 0,
+    adoptTranscript: (sessionKey, entries) => this.#sessions.get(sessionKey).replace(entries),
+  };
 
   stop(): void {
     this.#runs.abortAll();

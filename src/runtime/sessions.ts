@@ -40,6 +40,29 @@ export class Session {
     return entry;
   }
 
+  /**
+   * Adds an entry another instance appended (scale-out). In order only:
+   * returns false for a gap (an entry missed), and the caller reloads.
+   */
+  adopt(entry: HistoryEntry): boolean {
+    if (entry.seq <= this.#seq) return true; // had it already
+    if (entry.seq !== this.#seq + 1) return false;
+    this.#seq = entry.seq;
+    this.#entries.push(entry);
+    if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
+    this.updatedAt = entry.timestamp;
+    return true;
+  }
+
+  /** Replaces the transcript with the stored one (taken over from another instance, or loaded). */
+  replace(entries: readonly HistoryEntry[]): void {
+    const kept = entries.slice(-this.#limit);
+    this.#entries.splice(0, this.#entries.length, ...kept);
+    const last = kept.at(-1);
+    if (last && last.seq > this.#seq) this.#seq = last.seq;
+    if (last) this.updatedAt = Math.max(this.updatedAt, last.timestamp);
+  }
+
   /** The last `limit` entries with seq > afterSeq, oldest first. */
   read(afterSeq: number, limit: number): HistoryEntry[] {
     let from = this.#entries.findIndex((e) => e.seq > afterSeq);
@@ -89,6 +112,11 @@ export class SessionStore {
 
   find(key: string): Session | undefined {
     return this.#sessions.get(key);
+  }
+
+  /** Entries kept per session. */
+  get limit(): number {
+    return this.#limit;
   }
 
   get size(): number {

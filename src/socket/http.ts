@@ -4,6 +4,8 @@ import type { Webchat } from './webchat.js';
 export interface HttpContext {
   /** All workers and the runtime are up. */
   ready(): boolean;
+  /** Why the gateway serves only part of its job (chats on, ops deliveries refused: Redis away), or null. */
+  degraded(): string | null;
   /** The webchat page and its config, or null on ports that serve none. */
   webchat: Webchat | null;
   /** Prometheus text, or null on ports that serve none; rejects when the runtime cannot answer (503). */
@@ -32,7 +34,10 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: HttpC
       return;
     case '/readyz': {
       const ready = ctx.ready();
-      json(res, ready ? 200 : 503, { ok: ready, status: ready ? 'ready' : 'starting' });
+      const degraded = ctx.degraded();
+      // Degraded answers 503 too: a load balancer sends new clients to an instance that can do all of it.
+      if (ready && degraded) json(res, 503, { ok: false, status: 'degraded', degraded });
+      else json(res, ready ? 200 : 503, { ok: ready, status: ready ? 'ready' : 'starting' });
       return;
     }
     case '/metrics':

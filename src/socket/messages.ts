@@ -52,7 +52,7 @@ export type WorkerToMain =
 
 export type MainToWorker =
   | { type: 'stop'; reason: string; restartExpectedMs?: number }
-  | { type: 'readiness'; ready: boolean }
+  | { type: 'readiness'; ready: boolean; degraded?: string | null }
   /** The conv port once it listens: the webchat's origin, allowed on the ops port too. */
   | { type: 'webchat-port'; port: number }
   /** Prometheus text for a `metrics-request`; null when collection failed. */

@@ -45,12 +45,14 @@ export class SocketServer {
   readonly #httpCtx: HttpContext;
   #nextId = 1;
   #ready = false;
+  /** Why the gateway serves only part of its job (Redis away), or null. */
+  #degraded: string | null = null;
   #tick: NodeJS.Timeout | null = null;
   #stopping = false;
   readonly #edge: Edge;
   readonly #summaries: { stop(): void };
 
-  constructor(init: SocketWorkerInit, log: Logger, http: Omit<HttpContext, 'ready'>) {
+  constructor(init: SocketWorkerInit, log: Logger, http: Omit<HttpContext, 'ready' | 'degraded'>) {
     this.#init = init;
     this.#log = log;
     const methods = methodsFor(init.role, init.singlePort);
@@ -100,7 +102,7 @@ export class SocketServer {
       stopping: () => this.#stopping,
     });
     this.#summaries = logRefusalSummaries(this.#edge.counters, log, REFUSAL_LOG_MS);
-    this.#httpCtx = { ...http, ready: () => this.#ready };
+    this.#httpCtx = { ...http, ready: () => this.#ready, degraded: () => this.#degraded };
     this.#http = createPortServer(init.security.tls, init.handshakeTimeoutMs, (req, res) => handleHttp(req, res, this.#httpCtx));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: init.maxPayload, perMessageDeflate: false, clientTracking: false });
     this.#upgrade.attach(this.#http, this.#wss);
@@ -129,8 +131,9 @@ export class SocketServer {
     });
   }
 
-  setReady(ready: boolean): void {
+  setReady(ready: boolean, degraded: string | null = null): void {
     this.#ready = ready;
+    this.#degraded = degraded;
   }
 
   /** Stop accepting, tell every client, close with 1012, send what is queued. */

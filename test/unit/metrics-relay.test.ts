@@ -31,7 +31,7 @@ test('no answer within the bound rejects with MetricsUnavailable', async () => {
 });
 
 async function serve(metrics: () => Promise<string | null>): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => handleHttp(req, res, { ready: () => true, webchat: null, metrics }));
+  const server = createServer((req, res) => handleHttp(req, res, { ready: () => true, degraded: () => null, webchat: null, metrics }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }

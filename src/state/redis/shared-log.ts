@@ -3,7 +3,7 @@ import type { LaneSource } from '../../queue/priority.js';
 import { LocalQueue } from '../../runtime/local-queue.js';
 import type { NewOpsEntry, OpsEntry } from '../ops-log.js';
 import { redisKeys } from './keys.js';
-import { RedisLink, SOCKET_TIMEOUT_MS, type Client } from './link.js';
+import { SOCKET_TIMEOUT_MS, type Client, type RedisLink } from './link.js';
 import { resumable } from './position.js';
 import { RedisOpsLog, type AppendResult, type Retention } from './redis-ops-log.js';
 import { RedisTail, type FeedReset } from './tail.js';
@@ -16,8 +16,6 @@ export const MAX_IN_FLIGHT = 2_048;
  * entry is in Redis and the tail forwards it once it reconnects).
  */
 const FEED_WAIT_MS = SOCKET_TIMEOUT_MS;
-/** How long start waits for a first answer before it goes on degraded (the link keeps retrying). */
-export const OPEN_WAIT_MS = 3_000;
 
 interface Waiter {
   seq: number;
@@ -80,13 +78,12 @@ export class RedisSharedLog {
   }
 
   /**
-   * Connects, reads the position and starts the tail. Throws ConfigError
-   * for a refused password or a server that cannot run the scripts; an
-   * unreachable Redis is not an error: the log starts unavailable and
-   * becomes available once Redis answers (the tail reads the position then).
+   * Reads the position and starts the tail on an opened link. A Redis not
+   * reachable yet is not an error: the log starts unavailable and becomes
+   * available once Redis answers (the tail reads the position then).
    */
-  static async open(url: string, prefix: string, retention: Retention, logger: Logger): Promise<RedisSharedLog> {
-    const { link, state } = await RedisLink.open(url, OPEN_WAIT_MS);
+  static async open(link: RedisLink, prefix: string, retention: Retention, logger: Logger): Promise<RedisSharedLog> {
+    const state = link.state;
     const shared = new RedisSharedLog(link, await link.dedicated('tail'), prefix, retention, logger);
     const pos = state === 'up' ? await shared.#log.position().catch(() => null) : null;
     shared.#tail.start(pos);
@@ -164,12 +161,11 @@ export class RedisSharedLog {
     while (this.#inFlight > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
-  async close(): Promise<void> {
+  /** Stops the tail; the owner closes the link, then awaits the returned promise. */
+  close(): Promise<void> {
     clearInterval(this.#timer);
-    const stopped = this.#tail.stop();
-    await this.link.close();
-    await stopped;
     for (const w of this.#waiters.splice(0)) w.done();
+    return this.#tail.stop();
   }
 
   #onEntry(e: OpsEntry): void {
