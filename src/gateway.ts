@@ -19,7 +19,7 @@ import { TaskPool } from './tasks/pool.js';
 import type { MainToWorker, SocketWorkerInit, WorkerToMain } from './socket/messages.js';
 import { EdgeCounters } from './queue/refusals.js';
 import { schemes } from './socket/tls.js';
-import { openRedis, type RedisState } from './state/redis/open.js';
+import { openRedis, redisFigures, type RedisState } from './state/redis/open.js';
 
 // typed-emitter is a CommonJS types package: from ESM its default export is the module.
 type TypedEmitter<T extends TypedEmitterModule.EventMap> = TypedEmitterModule.default<T>;
@@ -161,6 +161,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       runtime: () => this.#runtime?.figures() ?? null,
       edges: wiring.edges,
       rings: ringViews(wiring),
+      ...(c.redis ? { redis: () => redisFigures(this.#redis) } : {}),
     });
     this.#metrics = metrics;
     const edge = (port: PortRole): SharedArrayBuffer | null => wiring.edges.find((e) => e.port === port)?.sab ?? null;

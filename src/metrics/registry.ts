@@ -45,6 +45,21 @@ export interface MetricsSources {
   edges: { port: PortRole; sab: SharedArrayBuffer }[];
   /** Every ring, inbound and outbound, by name (views over the shared buffers). */
   rings: { name: string; ring: Ring }[];
+  /** Scale-out: the Redis link's figures; absent when LANEGATE_REDIS_URL is off. */
+  redis?: () => RedisFigures;
+}
+
+/** The Redis link, read at scrape time. */
+export interface RedisFigures {
+  up: boolean;
+  reconnects: number;
+  /** Transcript writes held for Redis, and those refused because the buffer was full. */
+  chatBacklog: number;
+  chatRefused: number;
+  /** Chat messages (events, entries) received from other instances. */
+  chatReceived: number;
+  /** Breaks in the shared ops feed (a new log, a rollback, a trim before the read). */
+  feedResets: number;
 }
 
 type Labelled = [labels: Record<string, string>, value: number];
@@ -115,6 +130,15 @@ export class GatewayMetrics {
       ['port'],
       () => edges.map((e) => [{ port: e.port }, this.#exits.get(e.port) ?? 0]),
     );
+    const redis = s.redis;
+    if (redis) {
+      gauge(r, 'redis_up', '1 while the Redis link answers (LANEGATE_REDIS_URL), 0 while it reconnects.', [], () => [[{}, redis().up ? 1 : 0]]);
+      counter(r, 'redis_reconnects_total', 'Times the Redis command connection was lost and retried.', [], () => [[{}, redis().reconnects]]);
+      gauge(r, 'redis_chat_backlog', 'Transcript writes held for Redis (sent in order once it answers).', [], () => [[{}, redis().chatBacklog]]);
+      counter(r, 'redis_chat_refused_total', 'Transcript writes refused because the held-writes buffer was full (the turn ended with an error).', [], () => [[{}, redis().chatRefused]]);
+      counter(r, 'redis_chat_received_total', 'Chat events and transcript entries received from other instances.', [], () => [[{}, redis().chatReceived]]);
+      counter(r, 'redis_feed_resets_total', 'Breaks in the shared ops feed (new log, rollback below what was forwarded, trim before the read): subscriptions past them were ended.', [], () => [[{}, redis().feedResets]]);
+    }
     // Process-wide figures (CPU, memory, handles; event loop and GC of the main thread).
     collectDefaultMetrics({ register: r, prefix: PREFIX });
   }

@@ -74,10 +74,15 @@ describe('chat across gateway instances on one Redis', { skip }, () => {
     await chatOnce(c, key, 'before', 'o1');
     await redis.stop();
     await waitReady(g, 503, 'degraded');
+    assert.match(await metricsText(g), /^lanegate_redis_up 0$/m);
     const { final } = await chatOnce(c, key, 'during', 'o2');
     assert.equal(final.payload.state, 'final', 'answered while Redis is away');
+    assert.match(await metricsText(g), /^lanegate_redis_chat_backlog [1-9]/m, 'the transcript writes are held');
     await redis.restart();
     await waitReady(g, 200, 'ready');
+    const after = await metricsText(g);
+    assert.match(after, /^lanegate_redis_up 1$/m);
+    assert.match(after, /^lanegate_redis_reconnects_total [1-9]/m);
     // Another instance started after the outage reads the whole transcript from Redis.
     const other = await client(await gateway());
     const h = await waitHistory(other, key, 4);
@@ -109,6 +114,10 @@ describe('chat across gateway instances on one Redis', { skip }, () => {
     assert.equal(final.payload.state, 'final');
   });
 });
+
+async function metricsText(g: RunningGateway): Promise<string> {
+  return (await fetch(`${g.httpUrl}/metrics`)).text();
+}
 
 /** Polls /readyz until it answers `status` with `statusText` (bounded; the gateway learns of Redis within a few seconds). */
 async function waitReady(g: RunningGateway, status: number, statusText: string): Promise<void> {

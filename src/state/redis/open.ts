@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { RedisConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
+import type { RedisFigures } from '../../metrics/registry.js';
 import { RedisChatShare } from './chat-share.js';
 import { redisKeys } from './keys.js';
 import { RedisLink, redactUrl } from './link.js';
@@ -19,6 +20,8 @@ export interface RedisState {
   shownUrl: string;
   sessions: RedisSessionShare;
   chat: RedisChatShare;
+  /** Breaks in the shared ops feed so far. */
+  feedResets(): number;
   /** Gives up held sessions (after their writes), then closes the connections. */
   close(): Promise<void>;
 }
@@ -42,9 +45,22 @@ export async function openRedis(c: RedisConfig, historyLimit: number, log: Logge
     shownUrl,
     sessions,
     chat,
+    feedResets: () => 0,
     async close() {
       await chat.close();
       await link.close();
     },
+  };
+}
+
+/** The link's figures for /metrics (zeros before the link exists). */
+export function redisFigures(r: RedisState | null): RedisFigures {
+  return {
+    up: r?.link.state === 'up',
+    reconnects: r?.link.reconnects ?? 0,
+    chatBacklog: r?.chat.backlog ?? 0,
+    chatRefused: r?.chat.refused ?? 0,
+    chatReceived: r?.chat.received ?? 0,
+    feedResets: r?.feedResets() ?? 0,
   };
 }
