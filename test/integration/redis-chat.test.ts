@@ -51,7 +51,7 @@ describe('chat across gateway instances on one Redis', { skip }, () => {
     await tui.waitFor((f) => f.event === 'agent' && f.payload?.runId === 'w1' && f.payload?.data?.phase === 'end');
 
     // The TUI's instance had never served the session: chat.history reads it from Redis.
-    const h2 = await tui.request('chat.history', { sessionKey: key });
+    const h2 = await waitHistory(tui, key, 2);
     assert.deepEqual(seqs(h2), [1, 2]);
     assert.equal(texts(h2)[0], 'hello from the webchat');
 
@@ -61,7 +61,8 @@ describe('chat across gateway instances on one Redis', { skip }, () => {
     const { final: f3 } = await chatOnce(web, key, 'and back', 'w2');
     assert.equal(f3.payload.state, 'final');
     for (const c of [web, tui]) {
-      const h = await c.request('chat.history', { sessionKey: key });
+      // The other instance hears the entries a moment after the run's final (written behind, then broadcast).
+      const h = await waitHistory(c, key, 6);
       assert.deepEqual(seqs(h), [1, 2, 3, 4, 5, 6], 'one transcript, dense, on both instances');
       assert.deepEqual(texts(h).filter((_, i) => i % 2 === 0), ['hello from the webchat', 'hello from the tui', 'and back']);
     }
