@@ -57,3 +57,33 @@ test('a tool call runs the task and its result goes back to the model as the too
     { role: 'tool', tool_call_id: 'call_1', content: '{"sum":42}' },
   ]);
 });
+
+test('tool errors go back to the model as the tool message: unknown tool, bad JSON, a refused spawn, a failed task', async () => {
+  const { toolSet, ToolCallAccumulator } = await import('../../src/agents/openai/tools.js');
+  let mode = 'ok';
+  const set = toolSet({
+    tasks: [{ name: 'a/b', description: '' }, { name: 'a_b', description: 'same safe name: the first wins' }],
+    spawn: () => {
+      if (mode === 'refuse') throw new Error('task queue is full');
+      return { done: Promise.resolve(mode === 'fail' ? { status: 'timed_out', resultJson: null, error: 'timed out after 10 ms' } : { status: 'completed', resultJson: '7', error: null }) };
+    },
+  });
+  assert.deepEqual(set.tools!.map((t) => [t.function.name, t.function.description, t.function.parameters]), [['a_b', 'Runs the sub-agent task a/b', { type: 'object' }]]);
+  const content = async (name: string, args: string): Promise<unknown> => JSON.parse(((await set.run({ id: 'c', name, arguments: args })) as { content: string }).content);
+  assert.equal(await content('a_b', ''), 7, 'empty arguments are {}');
+  assert.deepEqual(await content('nope', '{}'), { error: 'no tool named nope' });
+  assert.deepEqual(await content('a_b', '{oops'), { error: 'the arguments were not valid JSON' });
+  mode = 'refuse';
+  assert.deepEqual(await content('a_b', '{}'), { error: 'task queue is full' });
+  mode = 'fail';
+  assert.deepEqual(await content('a_b', '{}'), { error: 'timed out after 10 ms', status: 'timed_out' });
+  assert.equal(toolSet({}).tools, undefined, 'no tasks: no tools offered');
+
+  const acc = new ToolCallAccumulator();
+  acc.add([{ index: 1, function: { name: 'x', arguments: '{"q":' } }, { index: 0, id: 'k0', function: { name: 'y', arguments: '{}' } }]);
+  acc.add([{ index: 1, function: { arguments: '1}' } }]);
+  assert.deepEqual(acc.calls(), [
+    { id: 'k0', name: 'y', arguments: '{}' },
+    { id: 'call_1', name: 'x', arguments: '{"q":1}' },
+  ]);
+});
