@@ -242,6 +242,11 @@ export function resolveConfig(options: GatewayOptions | Config = {}, at: Origins
   if (cfg.opsPort !== null && cfg.opsPort !== 0 && cfg.opsPort === cfg.convPort) {
     bad(at('opsPort'), String(cfg.opsPort), `a port other than the conv port (${cfg.convPort})`);
   }
+  // The runtime takes ops work only while every outbound ops ring has this
+  // much free: a headroom the ring can never have would stop ops for good.
+  if (cfg.opsOutHeadroom >= cfg.outRingBytes) {
+    throw new ConfigError('LANEGATE_OPS_OUT_HEADROOM', String(cfg.opsOutHeadroom), `an integer from 1024 to ${cfg.outRingBytes - 1} (less than LANEGATE_OUT_RING_BYTES, ${cfg.outRingBytes})`);
+  }
   if (!isLoopback(cfg.host) && cfg.token === null && cfg.password === null && cfg.jwt === null) {
     const names = `${at('password').name}, or ${at('jwt.secret').name} / ${at('jwt.publicKeyPem').name} / ${at('jwt.jwks').name}`;
     bad({ name: at('token').name }, '', `required when ${at('host').name} (${cfg.host}) is not a loopback address (or ${names})`);

@@ -20,6 +20,8 @@ test('port: not a number (OpenClaw alias read too)', () => expectRefused({ LANEG
 test('port: ops port equal to the conv port', () => expectRefused({ LANEGATE_CONV_PORT: '18999', LANEGATE_OPS_PORT: '18999' }, 'LANEGATE_OPS_PORT', /other than the conv port/));
 test('ring size: not a power of two', () => expectRefused({ LANEGATE_OPS_RING_BYTES: '100000' }, 'LANEGATE_OPS_RING_BYTES', /power of two from 65536/));
 test('ring size: too small', () => expectRefused({ LANEGATE_CONV_RING_BYTES: '1024' }, 'LANEGATE_CONV_RING_BYTES', /power of two/));
+test('ops out headroom: not below the outbound ring size (ops would stop for good)', () =>
+  expectRefused({ LANEGATE_OUT_RING_BYTES: '131072', LANEGATE_OPS_OUT_HEADROOM: '131072' }, 'LANEGATE_OPS_OUT_HEADROOM', /"131072".*integer from 1024 to 131071 \(less than LANEGATE_OUT_RING_BYTES/));
 test('byte size: not an integer', () => expectRefused({ LANEGATE_CONV_MAX_PAYLOAD: '1.5e6' }, 'LANEGATE_CONV_MAX_PAYLOAD', /integer from 1024/));
 test('enum: unknown log level', () => expectRefused({ LANEGATE_LOG_LEVEL: 'loud' }, 'LANEGATE_LOG_LEVEL', /one of silent, fatal, error, warn, info, debug, trace/));
 test('path: agent module that does not exist', () =>
