@@ -1,5 +1,6 @@
 // One benchmark runner: `--scope queue` (npm run bench), `--scope e2e`
-// (npm run bench:e2e), `--scope all`; `--json` prints JSON instead of tables.
+// (npm run bench:e2e), `--scope ops` (npm run bench:ops: large deliveries,
+// `--rounds`, `--link-mbps`), `--scope all`; `--json` prints JSON instead of tables.
 // Tuning runs: `--modes dual-port` (e2e modes to run) and
 // `--env LANEGATE_OPS_NICE=19` (extra gateway environment), `--rates max`
 // (flood rates after the idle phase); A/B: `--compare
@@ -122,6 +123,14 @@ async function main(): Promise<void> {
       ...(rates ? { rates } : {}),
       env,
     });
+  }
+  if (scope === 'ops' || scope === 'all') {
+    const { largeBenchMain } = await import('./ops/large-bench.js');
+    const rounds = Number(arg('rounds', '3'));
+    const linkMbps = Number(arg('link-mbps', '100'));
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) usage(`--rounds ${arg('rounds', '')}: a whole number from 1 to 50`);
+    if (!(linkMbps > 0 && linkMbps <= 100_000)) usage(`--link-mbps ${arg('link-mbps', '')}: megabits per second, more than 0 and at most 100000`);
+    results.ops = await largeBenchMain(say, { rounds, linkMbps });
   }
   if (json) console.log(JSON.stringify(results, null, 2));
   process.exit(0);

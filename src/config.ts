@@ -48,6 +48,8 @@ export interface Config {
   opsNice: number;
   /** Outbound bytes held for a worker before the runtime stops taking ops work. */
   opsOutHeadroom: number;
+  /** permessage-deflate on the ops port; the conv port never compresses. */
+  opsDeflate: DeflateConfig;
   /** Young-generation collections on one thread (serial) or with V8's helper threads (parallel). */
   scavenge: 'serial' | 'parallel';
   /** Client settings every openai agent starts from. */
@@ -63,6 +65,19 @@ export interface Config {
   opsLog: OpsLog | null;
   /** Scale-out: instances on one Redis share the ops log and chat sessions; null: off. */
   redis: RedisConfig | null;
+}
+
+export interface DeflateConfig {
+  /** `on`: offered to ops clients that ask for it (Sec-WebSocket-Extensions). */
+  mode: 'off' | 'on';
+  /** Frames shorter than this are sent uncompressed. */
+  threshold: number;
+  /** zlib level, 1 (fastest) .. 9 (smallest). */
+  level: number;
+  /** zlib memLevel, 1 .. 9: memory for the compressor's state (and speed). */
+  memLevel: number;
+  /** zlib jobs in flight at once in the ops worker (zlib runs on libuv's thread pool). */
+  concurrency: number;
 }
 
 /** Limits of one port. Rates are messages per second; 0 turns the limit off. */
@@ -136,6 +151,9 @@ export const DEFAULTS = {
   opsNice: 10,
   opsOutHeadroom: 1 << 16,
   scavenge: 'serial' as const,
+  // Measured (docs/design-notes.md): level 1 costs about half the CPU of
+  // level 3 for 7% more bytes; acks and small events are not worth zlib's time.
+  opsDeflate: { mode: 'off', threshold: 16 * 1024, level: 1, memLevel: 8, concurrency: 2 } as DeflateConfig,
   openaiBaseUrl: OPENAI_DEFAULTS.baseUrl,
   openaiModel: OPENAI_DEFAULTS.model,
   openai: OPENAI_DEFAULTS,
@@ -190,6 +208,19 @@ function limits(v: unknown, at: Origins): Limits {
   };
 }
 
+function deflate(v: unknown, at: Origins): DeflateConfig {
+  const o = object(v, at('opsDeflate'));
+  const d = DEFAULTS.opsDeflate;
+  const a = (k: string): Origin => at(`opsDeflate.${k}`);
+  return {
+    mode: oneOf(o.mode, a('mode'), ['off', 'on'] as const, d.mode),
+    threshold: integer(o.threshold, a('threshold'), d.threshold, 0, RING_MAX),
+    level: integer(o.level, a('level'), d.level, 1, 9),
+    memLevel: integer(o.memLevel, a('memLevel'), d.memLevel, 1, 9),
+    concurrency: integer(o.concurrency, a('concurrency'), d.concurrency, 1, 64),
+  };
+}
+
 function opsLog(v: unknown, at: Origin): OpsLog | null {
   if (v === undefined || v === null) return null;
   const l = v as Partial<OpsLog>;
@@ -230,6 +261,7 @@ export function resolveConfig(options: GatewayOptions | Config = {}, at: Origins
     taskThreads: integer(o.taskThreads, at('taskThreads'), DEFAULTS.taskThreads, 1, 256),
     opsNice: integer(o.opsNice, at('opsNice'), DEFAULTS.opsNice, 0, 19),
     opsOutHeadroom: integer(o.opsOutHeadroom, at('opsOutHeadroom'), DEFAULTS.opsOutHeadroom, 1024, RING_MAX),
+    opsDeflate: deflate(o.opsDeflate, at),
     scavenge: oneOf(o.scavenge, at('scavenge'), ['serial', 'parallel'] as const, DEFAULTS.scavenge),
     openai,
     jwt: jwt(o.jwt, at),
@@ -245,7 +277,7 @@ export function resolveConfig(options: GatewayOptions | Config = {}, at: Origins
   // The runtime takes ops work only while every outbound ops ring has this
   // much free: a headroom the ring can never have would stop ops for good.
   if (cfg.opsOutHeadroom >= cfg.outRingBytes) {
-    throw new ConfigError('LANEGATE_OPS_OUT_HEADROOM', String(cfg.opsOutHeadroom), `an integer from 1024 to ${cfg.outRingBytes - 1} (less than LANEGATE_OUT_RING_BYTES, ${cfg.outRingBytes})`);
+    bad(at('opsOutHeadroom'), String(cfg.opsOutHeadroom), `an integer from 1024 to ${cfg.outRingBytes - 1} (less than ${at('outRingBytes').name}, ${cfg.outRingBytes})`);
   }
   if (!isLoopback(cfg.host) && cfg.token === null && cfg.password === null && cfg.jwt === null) {
     const names = `${at('password').name}, or ${at('jwt.secret').name} / ${at('jwt.publicKeyPem').name} / ${at('jwt.jwks').name}`;
@@ -296,6 +328,11 @@ const ENV: [path: string, ...names: string[]][] = [
   ['taskThreads', 'LANEGATE_TASK_THREADS'],
   ['opsNice', 'LANEGATE_OPS_NICE'],
   ['opsOutHeadroom', 'LANEGATE_OPS_OUT_HEADROOM'],
+  ['opsDeflate.mode', 'LANEGATE_OPS_DEFLATE'],
+  ['opsDeflate.threshold', 'LANEGATE_OPS_DEFLATE_THRESHOLD'],
+  ['opsDeflate.level', 'LANEGATE_OPS_DEFLATE_LEVEL'],
+  ['opsDeflate.memLevel', 'LANEGATE_OPS_DEFLATE_MEM_LEVEL'],
+  ['opsDeflate.concurrency', 'LANEGATE_OPS_DEFLATE_CONCURRENCY'],
   ['scavenge', 'LANEGATE_SCAVENGE'],
   ['redis.url', 'LANEGATE_REDIS_URL'],
   ['redis.prefix', 'LANEGATE_REDIS_PREFIX'],

@@ -189,6 +189,9 @@ export function socketWorkerInit(ctx: WorkerStartContext, rings: WorkerRings, po
     password: c.password,
     // Single-port mode: the conv port carries ops deliveries too.
     maxPayload: ops ? c.opsMaxPayload : w.single ? Math.max(c.convMaxPayload, c.opsMaxPayload) : c.convMaxPayload,
+    // The conv port stays uncompressed JSON, as OpenClaw's: latency first.
+    deflate: ops && c.opsDeflate.mode === 'on' ? c.opsDeflate : null,
+    msgpack: ops,
     tickIntervalMs: c.tickIntervalMs,
     handshakeTimeoutMs: c.handshakeTimeoutMs,
     logLevel: c.logLevel,

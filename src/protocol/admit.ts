@@ -1,5 +1,6 @@
 import { isObject } from './check.js';
 import { encodeDeliver } from '../queue/deliver-record.js';
+import { decodeMsgpackFrame } from './msgpack.js';
 import { err, ErrorCode, resErr } from './frames.js';
 import { hasScope, type MethodSpec, type ScopeName } from './methods.js';
 import { WireDetail } from './wire-codes.js';
@@ -36,6 +37,22 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
   } catch {
     return refuse(BAD_ID, 'invalid frame: not valid JSON');
   }
+  return admitFrame(frame, ctx, raw);
+}
+
+/**
+ * Admits one MessagePack binary frame (src/protocol/msgpack.ts): decoded
+ * into the value its JSON twin parses to, then the same checks; the record
+ * body is that JSON, so the runtime cannot tell the two apart.
+ */
+export function admitMsgpack(raw: Buffer, ctx: GateContext): Admission {
+  const d = decodeMsgpackFrame(raw);
+  if (!d.ok) return refuse(BAD_ID, d.message);
+  return admitFrame(d.frame, ctx, null);
+}
+
+/** `raw`: the frame's JSON text as received (the record body), or null to write it from `frame`. */
+function admitFrame(frame: unknown, ctx: GateContext, raw: Buffer | null): Admission {
   if (!isObject(frame)) return refuse(BAD_ID, 'invalid frame: expected a JSON object');
   const id = typeof frame.id === 'string' && frame.id !== '' && frame.id.length <= MAX_ID_LENGTH ? frame.id : null;
   if (frame.type !== 'req') return refuse(id ?? BAD_ID, `invalid frame: unknown frame type ${JSON.stringify(String(frame.type)).slice(0, 40)}`);
@@ -70,7 +87,7 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
     const body = encodeDeliver({ id, route, payloadJson });
     return { ok: true, id, method, spec, body, split: true };
   }
-  return { ok: true, id, method, spec, body: raw, split: false };
+  return { ok: true, id, method, spec, body: raw ?? JSON.stringify(frame), split: false };
 }
 
 function refuse(id: string, message: string): Admission {

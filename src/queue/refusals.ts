@@ -36,8 +36,10 @@ export const REFUSAL_REASONS = [
   'invalid-request',
   /** Method needs a scope the connection lacks (FORBIDDEN). */
   'forbidden',
-  /** Binary frame after connect (INVALID_REQUEST). */
+  /** Binary frame after connect on a JSON connection (INVALID_REQUEST). */
   'binary-frame',
+  /** Text frame after connect on a lanegate.msgpack.v1 connection (INVALID_REQUEST). */
+  'text-frame',
   /** Frame over the port's max payload (close 1009). */
   'too-large',
   /** Text frame with invalid UTF-8 (close 1007). */

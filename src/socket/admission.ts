@@ -1,6 +1,7 @@
-import { admit } from '../protocol/admit.js';
+import { admit, admitMsgpack } from '../protocol/admit.js';
 import { err, ErrorCode, resErr } from '../protocol/frames.js';
 import type { MethodSpec, PortRole } from '../protocol/methods.js';
+import { MSGPACK_SUBPROTOCOL } from '../protocol/msgpack.js';
 import { WireDetail } from '../protocol/wire-codes.js';
 import type { ConvGate } from '../queue/conv-gate.js';
 import { Lane } from '../queue/records.js';
@@ -35,10 +36,18 @@ export class Admission {
 
   handle(conn: Conn, data: Buffer, isBinary: boolean): void {
     const o = this.#o;
-    const a = isBinary ? null : admit(data, { methods: o.methods, scopes: conn.scopes, opsUrl: o.role === 'conv' ? o.opsUrl : null });
+    const ctx = { methods: o.methods, scopes: conn.scopes, opsUrl: o.role === 'conv' ? o.opsUrl : null };
+    // Each connection speaks one codec: a frame of the other kind is refused, not guessed at.
+    const msgpack = conn.codec === 'msgpack';
+    const a = isBinary !== msgpack ? null : msgpack ? admitMsgpack(data, ctx) : admit(data, ctx);
     // Every frame pays into the rate of its lane: refused frames too, or garbage would be free.
     const paidLane = a?.ok ? (a.spec.lane === 'conv' ? Lane.CONV : Lane.OPS) : portLane(o.role);
     if (!o.edge.meter(conn, paidLane, a?.ok ? a.id : 'invalid')) return;
+    if (a === null && msgpack) {
+      o.edge.count('text-frame');
+      conn.send(resErr('invalid', err(ErrorCode.INVALID_REQUEST, `invalid frame: text frames are not read on a ${MSGPACK_SUBPROTOCOL} connection; send MessagePack binary frames`)));
+      return;
+    }
     if (a === null) {
       o.edge.count('binary-frame');
       conn.send(resErr('invalid', err(ErrorCode.INVALID_REQUEST, 'invalid frame: binary frames are not supported; send JSON text frames')));

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { Close } from '../protocol/frames.js';
 import type { ClientInfo } from '../protocol/handshake.js';
 import type { ScopeName } from '../protocol/methods.js';
+import { MSGPACK_SUBPROTOCOL, msgpackEventOpen, msgpackEventWithSeq, msgpackFromJson } from '../protocol/msgpack.js';
 import type { ConnRate } from './limits.js';
 
 /** Event frames that may be skipped for a consumer that cannot keep up (their prefix as sent by the runtime). */
@@ -23,6 +24,15 @@ export type ConnTimer = 'handshake' | 'expiry';
 
 /** Corked writes past this size are flushed at once (see Conn.cork). */
 const CORK_FLUSH_BYTES = 64 * 1024;
+
+/** How a connection's frames are written: JSON text (the default), or MessagePack binary (the ops port's subprotocol). */
+export type FrameCodec = 'json' | 'msgpack';
+
+/** Options of the per-message deflate that ws negotiated with a client (the ops port only). */
+export interface DeflatePolicy {
+  /** Frames shorter than this many bytes go uncompressed. */
+  threshold: number;
+}
 
 /** Why a connection's socket is not being read; reading resumes when no reason is left. */
 export const Pause = {
@@ -56,6 +66,10 @@ export class Conn {
   readonly remote: string;
   /** Its message rate, per inbound lane. */
   readonly rate: ConnRate;
+  /** Chosen at the upgrade (Sec-WebSocket-Protocol); every frame, both ways, uses it. */
+  readonly codec: FrameCodec;
+  /** Frames from this size on are compressed; Infinity: deflate was not negotiated. */
+  readonly #compressFrom: number;
   #identity: ConnIdentity | null = null;
   /** Per-connection event counter (the frame-level `seq` of event frames). */
   #eventSeq = 1;
@@ -73,12 +87,14 @@ export class Conn {
   /** Bytes written since the socket was corked (flushed every CORK_FLUSH_BYTES). */
   #corkedBytes = 0;
 
-  constructor(id: number, ws: WebSocket, remote: string, rate: ConnRate, out: OutPolicy = UNLIMITED) {
+  constructor(id: number, ws: WebSocket, remote: string, rate: ConnRate, out: OutPolicy = UNLIMITED, deflate: DeflatePolicy | null = null) {
     this.id = id;
     this.ws = ws;
     this.remote = remote;
     this.rate = rate;
     this.#out = out;
+    this.codec = ws.protocol === MSGPACK_SUBPROTOCOL ? 'msgpack' : 'json';
+    this.#compressFrom = deflate && ws.extensions.includes('permessage-deflate') ? deflate.threshold : Infinity;
     ws.on('pong', () => {
       this.#alive = true;
     });
@@ -157,7 +173,7 @@ export class Conn {
   send(frame: string | Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.#backlog() > 2 * this.#out.maxBuffered) return this.#slow();
-    this.#write(frame);
+    this.#write(this.codec === 'msgpack' ? msgpackFromJson(frame) : frame);
   }
 
   /**
@@ -166,8 +182,10 @@ export class Conn {
    * still uses up its seq, so the client sees a gap in the frame seq and
    * can resume from the ops log with `ops.subscribe {afterSeq}`; any other
    * event closes the connection (a chat stream has no such resume).
+   * `packed` gives the MessagePack form of `open` (msgpackEventOpen) for a
+   * MessagePack connection, so a fan-out encodes it once.
    */
-  sendEvent(open: Buffer): void {
+  sendEvent(open: Buffer, packed: () => Buffer = () => msgpackEventOpen(open)): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.#backlog() > this.#out.maxBuffered) {
       if (!skippable(open)) return this.#slow();
@@ -176,6 +194,7 @@ export class Conn {
       this.#out.onSkip(this);
       return;
     }
+    if (this.codec === 'msgpack') return this.#write(msgpackEventWithSeq(packed(), this.#eventSeq++));
     const tail = Buffer.from(`,"seq":${this.#eventSeq++}}`);
     this.#write(Buffer.concat([open, tail]));
   }
@@ -186,11 +205,13 @@ export class Conn {
   }
 
   #write(frame: string | Buffer): void {
-    this.ws.send(frame, { binary: false });
+    const bytes = this.#corked || this.#compressFrom !== Infinity ? (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length) : 0;
+    // Small frames (acks, most events) are not worth zlib's time on the thread pool.
+    this.ws.send(frame, { binary: this.codec === 'msgpack', compress: bytes >= this.#compressFrom });
     if (!this.#corked) return;
     // Hand large batches to the kernel as they grow: corked bytes count as
     // backlog, and a fast client must not look slow because we held them.
-    this.#corkedBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    this.#corkedBytes += bytes;
     if (this.#corkedBytes >= CORK_FLUSH_BYTES) {
       const socket = this.#socket();
       socket?.uncork();

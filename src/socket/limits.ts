@@ -185,5 +185,11 @@ export function setFrameLimit(ws: WebSocket, bytes: number): boolean {
   const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
   if (!receiver || typeof receiver._maxPayload !== 'number') return false;
   receiver._maxPayload = bytes;
+  // A compressed frame is inflated up to the extension's own limit (ws 8.x
+  // permessage-deflate.js `_maxPayload`, the server's maxPayload) before the
+  // Receiver sees its length: lower it too, or a small pre-auth frame could
+  // make the worker inflate up to the port's limit.
+  const deflate = (ws as unknown as { _extensions?: Record<string, { _maxPayload?: unknown }> })._extensions?.['permessage-deflate'];
+  if (deflate && typeof deflate._maxPayload === 'number') deflate._maxPayload = bytes;
   return true;
 }

@@ -4,7 +4,7 @@
 // /metrics question and answer (the conv worker serves HTTP, the figures live
 // on the main thread; a scrape is rare, so a message round trip is cheap).
 
-import type { LogLevel } from '../config.js';
+import type { DeflateConfig, LogLevel } from '../config.js';
 import type { PortRole } from '../protocol/methods.js';
 import type { SecurityInit } from './edge.js';
 
@@ -18,6 +18,10 @@ export interface SocketWorkerInit {
   token: string | null;
   password: string | null;
   maxPayload: number;
+  /** permessage-deflate offered on this port (the ops port only); null: never. */
+  deflate: DeflateConfig | null;
+  /** The port speaks lanegate.msgpack.v1 to clients that ask for it (the ops port only). */
+  msgpack: boolean;
   tickIntervalMs: number;
   handshakeTimeoutMs: number;
   logLevel: LogLevel;

@@ -1,3 +1,4 @@
+import { msgpackEventOpen } from '../protocol/msgpack.js';
 import { OUT_CONNS, OUT_COUNT, OUT_FLAG_MORE, OUT_FLAGS, OUT_KIND, OutKind, outHeaderBytes, RecordView } from '../queue/records.js';
 import { Ring } from '../queue/ring.js';
 import type { Signal } from '../queue/signal.js';
@@ -122,11 +123,14 @@ export class Outbound {
       body = Buffer.concat(s.parts);
       s.parts = [];
     }
+    // An event's MessagePack form, made for the first MessagePack subscriber and reused for the others.
+    let packed: Buffer | null = null;
+    const pack = (): Buffer => (packed ??= msgpackEventOpen(body));
     for (let i = 0; i < count; i++) {
       const conn = this.#conns.get(r.u32(at + OUT_CONNS + 4 * i));
       if (!conn) continue;
       if (conn.cork()) this.#corked.push(conn);
-      if (kind === OutKind.EVENT) conn.sendEvent(body);
+      if (kind === OutKind.EVENT) conn.sendEvent(body, pack);
       else if (kind === OutKind.FRAME) conn.send(body);
       else if (kind === OutKind.CLOSE) {
         const { code, reason } = JSON.parse(body.toString('utf8')) as { code: number; reason: string };

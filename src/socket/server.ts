@@ -1,9 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
+import type { DeflateConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { Close, err, ErrorCode, eventOpen, resErr } from '../protocol/frames.js';
 import { eventsFor, methodsFor } from '../protocol/methods.js';
+import { MSGPACK_SUBPROTOCOL } from '../protocol/msgpack.js';
 import { ConvGate } from '../queue/conv-gate.js';
 import { Lane } from '../queue/records.js';
 import { logRefusalSummaries, type RefusalReason } from '../queue/refusals.js';
@@ -18,6 +20,35 @@ import { OpsYield } from './ops-yield.js';
 import { Outbound } from './outbound.js';
 import { createPortServer } from './tls.js';
 import { Upgrade } from './upgrade.js';
+
+/**
+ * ws's permessage-deflate settings for a port, or false (the conv port, or
+ * the ops port with LANEGATE_OPS_DEFLATE=off). ws inflates what a client
+ * compressed up to the port's maxPayload and no further, so a small frame
+ * that inflates past the limit is refused (close 1009) as it inflates.
+ * The threshold is applied per frame in Conn (ws applies its own only
+ * without context takeover).
+ */
+function deflateOptions(d: DeflateConfig | null): PerMessageDeflateOptions | false {
+  if (!d) return false;
+  return {
+    threshold: d.threshold,
+    concurrencyLimit: d.concurrency,
+    zlibDeflateOptions: { level: d.level, memLevel: d.memLevel },
+  };
+}
+
+/**
+ * The subprotocol answered to a client's Sec-WebSocket-Protocol offer:
+ * lanegate.msgpack.v1 where the port speaks it, otherwise the first other
+ * offer (ws's own default, which clients that name a protocol expect
+ * echoed), never lanegate.msgpack.v1 on a port that does not speak it.
+ */
+export function pickSubprotocol(offered: Set<string>, msgpack: boolean): string | false {
+  if (msgpack && offered.has(MSGPACK_SUBPROTOCOL)) return MSGPACK_SUBPROTOCOL;
+  for (const p of offered) if (p !== MSGPACK_SUBPROTOCOL) return p;
+  return false;
+}
 
 /** How often refusal totals are logged when they changed. */
 const REFUSAL_LOG_MS = 10_000;
@@ -104,7 +135,13 @@ export class SocketServer {
     this.#summaries = logRefusalSummaries(this.#edge.counters, log, REFUSAL_LOG_MS);
     this.#httpCtx = { ...http, ready: () => this.#ready, degraded: () => this.#degraded };
     this.#http = createPortServer(init.security.tls, init.handshakeTimeoutMs, (req, res) => handleHttp(req, res, this.#httpCtx));
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: init.maxPayload, perMessageDeflate: false, clientTracking: false });
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: init.maxPayload,
+      perMessageDeflate: deflateOptions(init.deflate),
+      handleProtocols: (offered) => pickSubprotocol(offered, init.msgpack),
+      clientTracking: false,
+    });
     this.#upgrade.attach(this.#http, this.#wss);
     this.#http.on('clientError', (_e, socket) => {
       this.#count('http-bad-request');

@@ -5,6 +5,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import { Close, eventFrame } from '../protocol/frames.js';
 import { checkConnect, helloOk, type ConnectOutcome } from '../protocol/handshake.js';
+import { decodeMsgpackFrame } from '../protocol/msgpack.js';
 import { Lane } from '../queue/records.js';
 import { reasonOfWsError } from '../queue/refusals.js';
 import { Conn, type OutPolicy } from './conn.js';
@@ -86,7 +87,7 @@ export class Upgrade {
     const o = this.#o;
     // No frame has been read yet (ws reads on a later 'data' event), so the cap holds from the first byte.
     setFrameLimit(ws, o.edge.limits.preauthMaxPayload);
-    const conn = new Conn(o.nextConnId(), ws, req.socket.remoteAddress ?? '', o.edge.connRate(), o.out);
+    const conn = new Conn(o.nextConnId(), ws, req.socket.remoteAddress ?? '', o.edge.connRate(), o.out, o.init.deflate);
     o.conns.set(conn.id, conn);
     ws.on('message', (data: Buffer, isBinary: boolean) => o.onFrame(conn, data, isBinary));
     ws.on('close', () => {
@@ -115,8 +116,12 @@ export class Upgrade {
       conn.close(Close.TOO_BIG, 'pre-connect frame exceeds the pre-auth limit');
       return;
     }
+    // In the connection's own codec only: anything else is not a connect request.
     let frame: unknown = null;
-    if (!isBinary) {
+    if (conn.codec === 'msgpack') {
+      const d = isBinary ? decodeMsgpackFrame(data) : null;
+      if (d?.ok) frame = d.frame;
+    } else if (!isBinary) {
       try {
         frame = JSON.parse(data.toString('utf8'));
       } catch {

@@ -1,4 +1,6 @@
+import { pack, unpack } from 'msgpackr';
 import { WebSocket, type ClientOptions } from 'ws';
+import { MSGPACK_SUBPROTOCOL } from '../../src/protocol/msgpack.js';
 import { checkServerFrame, preloadSchemas } from './schema.js';
 
 export interface Frame {
@@ -25,6 +27,8 @@ export interface ConnectOptions {
   extra?: Record<string, unknown>;
   /** ws client options: TLS trust (`ca`), `localAddress`, `headers` such as Origin. */
   ws?: ClientOptions;
+  /** Speak lanegate.msgpack.v1 (offered as the subprotocol; every frame both ways is MessagePack). */
+  msgpack?: boolean;
 }
 
 type Waiter = { match: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void };
@@ -68,17 +72,31 @@ export class TestClient {
   violation: SchemaViolation | null = null;
   #onEvent: ((f: Frame) => void) | null = null;
 
-  private constructor(ws: WebSocket) {
+  /** Frames received as text and as binary (a MessagePack client must see binary only). */
+  readonly received = { text: 0, binary: 0 };
+  readonly #msgpack: boolean;
+
+  private constructor(ws: WebSocket, msgpack = false) {
     this.ws = ws;
+    this.#msgpack = msgpack;
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    ws.on('message', (data) => this.#onFrame(JSON.parse(data.toString()) as Frame));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.received.binary++;
+      else this.received.text++;
+      this.#onFrame((isBinary ? unpack(data) : JSON.parse(data.toString())) as Frame);
+    });
+  }
+
+  /** A frame as this client's codec writes it. */
+  encode(frame: unknown): string | Buffer {
+    return this.#msgpack ? pack(frame) : JSON.stringify(frame);
   }
 
   /** Opens a socket and completes the handshake; rejects with the error frame on refusal. */
   static async connect(url: string, o: ConnectOptions = {}): Promise<TestClient> {
     preloadSchemas();
-    const ws = new WebSocket(url, o.ws);
-    const c = new TestClient(ws);
+    const ws = o.msgpack ? new WebSocket(url, [MSGPACK_SUBPROTOCOL], o.ws) : new WebSocket(url, o.ws);
+    const c = new TestClient(ws, o.msgpack);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -101,10 +119,10 @@ export class TestClient {
   }
 
   /** Opens a socket and waits for the challenge only (for handshake tests). */
-  static async open(url: string, wsOptions?: ClientOptions): Promise<TestClient> {
+  static async open(url: string, wsOptions?: ClientOptions, msgpack = false): Promise<TestClient> {
     preloadSchemas();
-    const ws = new WebSocket(url, wsOptions);
-    const c = new TestClient(ws);
+    const ws = msgpack ? new WebSocket(url, [MSGPACK_SUBPROTOCOL], wsOptions) : new WebSocket(url, wsOptions);
+    const c = new TestClient(ws, msgpack);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -181,7 +199,7 @@ export class TestClient {
         },
       });
       this.#methods.set(id, method);
-      this.ws.send(JSON.stringify({ type: 'req', id, method, params }));
+      this.ws.send(this.encode({ type: 'req', id, method, params }));
     });
   }
 

@@ -19,6 +19,8 @@ test('defaults match the design table', () => {
   assert.equal(c.tickIntervalMs, DEFAULTS.tickIntervalMs);
   assert.equal(c.scavenge, 'serial');
   assert.equal(loadConfig({ LANEGATE_SCAVENGE: 'parallel' }).scavenge, 'parallel');
+  assert.equal(c.opsDeflate.mode, 'off', 'the ops port does not compress unless asked');
+  assert.deepEqual(loadConfig({ LANEGATE_OPS_DEFLATE: 'on', LANEGATE_OPS_DEFLATE_LEVEL: '6' }).opsDeflate, { mode: 'on', threshold: 16384, level: 6, memLevel: 8, concurrency: 2 });
 });
 
 test('OpenClaw variable names are read as aliases; lanegate names win', () => {
@@ -44,6 +46,11 @@ test('each bad value throws a ConfigError naming its variable', () => {
     [{ LANEGATE_TICK_INTERVAL_MS: '5' }, 'LANEGATE_TICK_INTERVAL_MS'],
     [{ LANEGATE_OPS_NICE: '20' }, 'LANEGATE_OPS_NICE'],
     [{ LANEGATE_OPS_OUT_HEADROOM: '4194304' }, 'LANEGATE_OPS_OUT_HEADROOM'],
+    [{ LANEGATE_OPS_DEFLATE: 'yes' }, 'LANEGATE_OPS_DEFLATE'],
+    [{ LANEGATE_OPS_DEFLATE_LEVEL: '0' }, 'LANEGATE_OPS_DEFLATE_LEVEL'],
+    [{ LANEGATE_OPS_DEFLATE_MEM_LEVEL: '10' }, 'LANEGATE_OPS_DEFLATE_MEM_LEVEL'],
+    [{ LANEGATE_OPS_DEFLATE_CONCURRENCY: '0' }, 'LANEGATE_OPS_DEFLATE_CONCURRENCY'],
+    [{ LANEGATE_OPS_DEFLATE_THRESHOLD: '-1' }, 'LANEGATE_OPS_DEFLATE_THRESHOLD'],
     [{ LANEGATE_OUT_RING_BYTES: '65536', LANEGATE_OPS_OUT_HEADROOM: '65536' }, 'LANEGATE_OPS_OUT_HEADROOM'],
     [{ LANEGATE_SCAVENGE: 'fast' }, 'LANEGATE_SCAVENGE'],
     [{ LANEGATE_OPENAI_BASE_URL: 'ftp://x' }, 'LANEGATE_OPENAI_BASE_URL'],
