@@ -1,6 +1,7 @@
 // One benchmark runner: `--scope queue` (npm run bench), `--scope e2e`
 // (npm run bench:e2e), `--scope ops` (npm run bench:ops: large deliveries,
-// `--rounds`, `--link-mbps`), `--scope all`; `--json` prints JSON instead of tables.
+// `--rounds`, `--link-mbps`), `--scope idle` (npm run bench:idle: CPU and
+// wake-ups with no client, `--windows`, `--env`), `--scope all`; `--json` prints JSON instead of tables.
 // Tuning runs: `--modes dual-port` (e2e modes to run) and
 // `--env LANEGATE_OPS_NICE=19` (extra gateway environment), `--rates max`
 // (flood rates after the idle phase); A/B: `--compare
@@ -131,6 +132,12 @@ async function main(): Promise<void> {
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) usage(`--rounds ${arg('rounds', '')}: a whole number from 1 to 50`);
     if (!(linkMbps > 0 && linkMbps <= 100_000)) usage(`--link-mbps ${arg('link-mbps', '')}: megabits per second, more than 0 and at most 100000`);
     results.ops = await largeBenchMain(say, { rounds, linkMbps });
+  }
+  if (scope === 'idle' || scope === 'all') {
+    const { idleBenchMain } = await import('./idle/idle-cpu.js');
+    const windows = Number(arg('windows', '3'));
+    if (!Number.isInteger(windows) || windows < 1 || windows > 20) usage(`--windows ${arg('windows', '')}: a whole number from 1 to 20`);
+    results.idle = await idleBenchMain(say, { windows, windowMs: 15_000, env: parseEnv(arg('env', '-'), 'env') });
   }
   if (json) console.log(JSON.stringify(results, null, 2));
   process.exit(0);

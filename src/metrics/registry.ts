@@ -10,6 +10,9 @@ import type { Ring } from '../queue/ring.js';
 import { EdgeCounters, REFUSAL_REASONS } from '../queue/refusals.js';
 import { FastHistogram, type Observer } from './fast-histogram.js';
 
+/** Resolution of the main thread's event-loop delay histogram (its timer's period). */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 export const PREFIX = 'lanegate_';
 
 /** Queue-wait bucket bounds in seconds: 50 µs to 1 s (a chat record normally waits well under 1 ms). */
@@ -139,8 +142,12 @@ export class GatewayMetrics {
       counter(r, 'redis_chat_received_total', 'Chat events and transcript entries received from other instances.', [], () => [[{}, redis().chatReceived]]);
       counter(r, 'redis_feed_resets_total', 'Breaks in the shared ops feed (new log, rollback below what was forwarded, trim before the read): subscriptions past them were ended.', [], () => [[{}, redis().feedResets]]);
     }
-    // Process-wide figures (CPU, memory, handles; event loop and GC of the main thread).
-    collectDefaultMetrics({ register: r, prefix: PREFIX });
+    // Process-wide figures (CPU, memory, handles; event loop and GC of the
+    // main thread). The event-loop delay monitor samples on a timer: at
+    // prom-client's 10 ms it woke an idle gateway ~60-80 times a second (most
+    // of its idle CPU, bench/idle); 100 ms still sees every stall a chat
+    // would notice, in 10 wake-ups a second.
+    collectDefaultMetrics({ register: r, prefix: PREFIX, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 
   /** A delivery entered the ops log (called once per accepted delivery). */
