@@ -1,7 +1,9 @@
 // One benchmark runner: `--scope queue` (npm run bench), `--scope e2e`
 // (npm run bench:e2e), `--scope ops` (npm run bench:ops: large deliveries,
 // `--rounds`, `--link-mbps`), `--scope idle` (npm run bench:idle: CPU and
-// wake-ups with no client, `--windows`, `--env`), `--scope all`; `--json` prints JSON instead of tables.
+// wake-ups with no client, `--windows`, `--env`), `--scope rr` (npm run
+// bench:rr: CPU and wake-ups per request/response, `--rounds`, `--env`),
+// `--scope all`; `--json` prints JSON instead of tables.
 // Tuning runs: `--modes dual-port` (e2e modes to run) and
 // `--env LANEGATE_OPS_NICE=19` (extra gateway environment), `--rates max`
 // (flood rates after the idle phase); A/B: `--compare
@@ -132,6 +134,12 @@ async function main(): Promise<void> {
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) usage(`--rounds ${arg('rounds', '')}: a whole number from 1 to 50`);
     if (!(linkMbps > 0 && linkMbps <= 100_000)) usage(`--link-mbps ${arg('link-mbps', '')}: megabits per second, more than 0 and at most 100000`);
     results.ops = await largeBenchMain(say, { rounds, linkMbps });
+  }
+  if (scope === 'rr' || scope === 'all') {
+    const { rrCostMain } = await import('./e2e/rr-cost.js');
+    const rounds = Number(arg('rounds', '4'));
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) usage(`--rounds ${arg('rounds', '')}: a whole number from 1 to 50`);
+    results.rr = await rrCostMain(say, { rounds, env: parseEnv(arg('env', '-'), 'env') });
   }
   if (scope === 'idle' || scope === 'all') {
     const { idleBenchMain } = await import('./idle/idle-cpu.js');

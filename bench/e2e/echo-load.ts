@@ -36,7 +36,10 @@ export interface EchoArgs {
 }
 
 export interface EchoReport {
+  /** Answers counted over the measured duration. */
   answers: number;
+  /** Every answer, the warm-up's included (per-request CPU divides by it). */
+  answersTotal?: number;
   perSec: number;
 }
 
@@ -45,12 +48,14 @@ export const ECHO_FRAME = '{"type":"req","id":"e","method":"sessions.describe","
 
 export async function echoLoad(a: EchoArgs): Promise<EchoReport> {
   let answers = 0;
+  let answersTotal = 0;
   let counting = false;
   let stop = false;
   const clients = await Promise.all(
     Array.from({ length: a.connections }, () => {
       let c: LeanClient;
       const onAnswer = (): void => {
+        answersTotal++;
         if (counting) answers++;
         if (!stop) c.send(ECHO_FRAME);
       };
@@ -67,7 +72,7 @@ export async function echoLoad(a: EchoArgs): Promise<EchoReport> {
   const perSec = Math.round((answers / (performance.now() - t0)) * 1000);
   stop = true;
   await Promise.all(clients.map((c) => c.close()));
-  return { answers, perSec };
+  return { answers, answersTotal, perSec };
 }
 
 runForked(echoLoad);

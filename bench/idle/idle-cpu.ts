@@ -10,7 +10,7 @@ import { startGateway } from '../../test/helpers/gateway-process.js';
 import { machine, median, table, writeResult } from '../report.js';
 
 /** After start, before the first window. */
-const SETTLE_MS = 40_000;
+const SETTLE_MS = 90_000;
 
 interface ThreadSample {
   tid: number;
@@ -81,7 +81,7 @@ export async function idleBenchMain(say: (s: string) => void, o: { windows: numb
   const gw = await startGateway({ LANEGATE_OPS_PORT: '0', ...o.env });
   const samples: IdleSample[] = [];
   try {
-    // V8 runs memory-reducing full collections for ~35 s after start (--trace-gc); they are not the idle state.
+    // V8 runs memory-reducing full collections on each thread for up to ~85 s after start (--trace-gc); they are not the idle state.
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     for (let i = 0; i < o.windows; i++) {
       const s = await sampleIdle(gw.proc.pid!, o.windowMs);
