@@ -1,5 +1,6 @@
 import { isObject } from './check.js';
 import { encodeDeliver } from '../queue/deliver-record.js';
+import { MAX_NESTING, paramsPayloadText } from './json-slice.js';
 import { decodeMsgpackFrame } from './msgpack.js';
 import { err, ErrorCode, resErr } from './frames.js';
 import { hasScope, type MethodSpec, type ScopeName } from './methods.js';
@@ -32,12 +33,13 @@ export interface GateContext {
  */
 export function admit(raw: Buffer, ctx: GateContext): Admission {
   let frame: unknown;
+  const text = raw.toString('utf8');
   try {
-    frame = JSON.parse(raw.toString('utf8'));
+    frame = JSON.parse(text);
   } catch {
     return refuse(BAD_ID, 'invalid frame: not valid JSON');
   }
-  return admitFrame(frame, ctx, raw);
+  return admitFrame(frame, ctx, raw, text);
 }
 
 /**
@@ -48,11 +50,11 @@ export function admit(raw: Buffer, ctx: GateContext): Admission {
 export function admitMsgpack(raw: Buffer, ctx: GateContext): Admission {
   const d = decodeMsgpackFrame(raw);
   if (!d.ok) return refuse(BAD_ID, d.message);
-  return admitFrame(d.frame, ctx, null);
+  return admitFrame(d.frame, ctx, null, null);
 }
 
-/** `raw`: the frame's JSON text as received (the record body), or null to write it from `frame`. */
-function admitFrame(frame: unknown, ctx: GateContext, raw: Buffer | null): Admission {
+/** `raw`, `text`: the frame's JSON as received (bytes and text), or null to write it from `frame`. */
+function admitFrame(frame: unknown, ctx: GateContext, raw: Buffer | null, text: string | null): Admission {
   if (!isObject(frame)) return refuse(BAD_ID, 'invalid frame: expected a JSON object');
   const id = typeof frame.id === 'string' && frame.id !== '' && frame.id.length <= MAX_ID_LENGTH ? frame.id : null;
   if (frame.type !== 'req') return refuse(id ?? BAD_ID, `invalid frame: unknown frame type ${JSON.stringify(String(frame.type)).slice(0, 40)}`);
@@ -75,9 +77,12 @@ function admitFrame(frame: unknown, ctx: GateContext, raw: Buffer | null): Admis
   if (problem) return refuse(id, `invalid ${method} params: ${problem}`);
   if (method === 'ops.deliver') {
     const payload = params.payload;
+    // The payload's own text when the frame came as JSON (json-slice.ts), otherwise written from the value.
+    const sliced = text !== null ? paramsPayloadText(text) : null;
+    if (sliced === 'too deep') return refuse(id, `invalid ops.deliver params: nested deeper than ${MAX_NESTING} levels`);
     let payloadJson: string;
     try {
-      payloadJson = JSON.stringify(payload);
+      payloadJson = sliced ?? JSON.stringify(payload);
     } catch {
       // JSON.parse takes any depth, JSON.stringify recurses: a deeply nested payload overflows the stack.
       return refuse(id, 'invalid ops.deliver params: payload is nested too deeply');

@@ -13,12 +13,13 @@
 
 import { C1, Packr, Unpackr } from 'msgpackr';
 import { isObject } from './check.js';
+import { MAX_NESTING } from './json-slice.js';
 
 /** Sec-WebSocket-Protocol value a client offers to speak MessagePack on the ops port. */
 export const MSGPACK_SUBPROTOCOL = 'lanegate.msgpack.v1';
 
-/** Deepest nesting accepted in a MessagePack frame (JSON.stringify of the payload recurses as deep). */
-export const MSGPACK_MAX_DEPTH = 1000;
+/** Deepest nesting accepted in a MessagePack frame, as in a JSON one. */
+export const MSGPACK_MAX_DEPTH = MAX_NESTING;
 
 // Standard MessagePack only (no msgpackr records or structures), so any
 // MessagePack library can talk to the port. int64 decodes as a number, as

@@ -173,7 +173,23 @@ export class Conn {
   send(frame: string | Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.#backlog() > 2 * this.#out.maxBuffered) return this.#slow();
-    this.#write(this.codec === 'msgpack' ? msgpackFromJson(frame) : frame);
+    if (this.codec === 'json') return this.#write(frame);
+    const packed = this.#encode(() => msgpackFromJson(frame));
+    if (packed) this.#write(packed);
+  }
+
+  /**
+   * A frame's MessagePack form. The runtime writes only JSON it made, so a
+   * failure here is a bug, not the client's doing: this connection is
+   * closed (1011) rather than the worker taken down.
+   */
+  #encode(fn: () => Buffer): Buffer | null {
+    try {
+      return fn();
+    } catch {
+      this.close(Close.INTERNAL, 'frame could not be encoded as MessagePack');
+      return null;
+    }
   }
 
   /**
@@ -194,7 +210,11 @@ export class Conn {
       this.#out.onSkip(this);
       return;
     }
-    if (this.codec === 'msgpack') return this.#write(msgpackEventWithSeq(packed(), this.#eventSeq++));
+    if (this.codec === 'msgpack') {
+      const open = this.#encode(packed);
+      if (open) this.#write(msgpackEventWithSeq(open, this.#eventSeq++));
+      return;
+    }
     const tail = Buffer.from(`,"seq":${this.#eventSeq++}}`);
     this.#write(Buffer.concat([open, tail]));
   }
