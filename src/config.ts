@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Agent } from './agents/types.js';
 import { agentList, OPENAI_DEFAULTS, openaiConfig, singleAgent, type AgentConfig, type OpenAIConfig } from './config/agents.js';
 import { bad, integer, isSet, object, oneOf, optionOrigins, port, ringBytes, RING_MAX, text, type Origin, type Origins } from './config/check.js';
@@ -17,6 +18,10 @@ import type { OpsLog } from './state/ops-log.js';
 
 export const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const FSYNC_MODES = ['always', 'everysec', 'no'] as const;
+export type FsyncMode = (typeof FSYNC_MODES)[number];
+/** LANEGATE_STATE_DIR's value for "keep nothing". */
+export const MEMORY_STATE = ':memory:';
 
 export type { AgentConfig, OpenAIConfig } from './config/agents.js';
 export type { JwtConfig } from './config/security.js';
@@ -41,7 +46,16 @@ export interface Config {
   logLevel: LogLevel;
   tickIntervalMs: number;
   handshakeTimeoutMs: number;
+  /** Absolute path of the state directory; null for `:memory:` (nothing kept across restarts). */
+  stateDir: string | null;
+  /** What an ops.deliver ack means: fsynced (always), written to the OS (everysec, fsync once a second), or written (no). */
+  fsync: FsyncMode;
+  /** Ops log retention: entries, bytes (0 = no byte limit) and age in ms (0 = no age limit), whichever is reached first. */
   opsRetention: number;
+  opsRetentionBytes: number;
+  opsRetentionMs: number;
+  /** A session without activity this long leaves memory (its transcript stays on disk); 0 = never. */
+  sessionIdleMs: number;
   historyLimit: number;
   taskThreads: number;
   /** OS nice value for the ops socket worker thread (Linux, dual-port mode); 0 = unchanged. */
@@ -143,7 +157,15 @@ export const DEFAULTS = {
   logLevel: 'info' as LogLevel,
   tickIntervalMs: 30_000,
   handshakeTimeoutMs: 10_000,
+  /** ~/.lanegate, as OpenClaw keeps ~/.openclaw. */
+  stateDir: join(homedir(), '.lanegate'),
+  fsync: 'always' as FsyncMode,
   opsRetention: 100_000,
+  // The retained window is kept in memory as well as on disk (replays and
+  // idempotency lookups never read the disk), so the byte limit bounds both.
+  opsRetentionBytes: 256 * 1024 * 1024,
+  opsRetentionMs: 7 * 24 * 3600 * 1000,
+  sessionIdleMs: 10 * 60 * 1000,
   historyLimit: 1_000,
   taskThreads: 1,
   // Measured (docs/design-notes.md): a saturating flood on 2 cores costs a chat
@@ -224,12 +246,33 @@ function deflate(v: unknown, at: Origins): DeflateConfig {
 function opsLog(v: unknown, at: Origin): OpsLog | null {
   if (v === undefined || v === null) return null;
   const l = v as Partial<OpsLog>;
-  if (typeof l.append !== 'function' || typeof l.readAfter !== 'function' || typeof l.headSeq !== 'number' || typeof l.firstSeq !== 'number') {
-    bad(at, '[object]', 'an OpsLog: append(entry), readAfter(seq, max), headSeq and firstSeq');
-  }
+  const ok =
+    typeof l.append === 'function' &&
+    typeof l.readAfter === 'function' &&
+    typeof l.sync === 'function' &&
+    typeof l.close === 'function' &&
+    typeof l.feed?.subscribe === 'function' &&
+    typeof l.epoch === 'string' &&
+    typeof l.headSeq === 'number' &&
+    typeof l.firstSeq === 'number';
+  if (!ok) bad(at, '[object]', 'an OpsLog (src/state/ops-log.ts): append(entry) and readAfter(seq, max) returning promises, sync(), close(), feed.subscribe(listener), epoch, headSeq, firstSeq');
   return v as OpsLog;
 }
 
+/** A directory path (relative to the working directory), or `:memory:` / null: keep nothing. */
+function stateDir(v: unknown, at: Origin): string | null {
+  if (v === null || v === MEMORY_STATE) return null;
+  if (!isSet(v)) return DEFAULTS.stateDir;
+  if (typeof v !== 'string' || v.includes('\0')) bad(at, v, `a directory path, or ${MEMORY_STATE} to keep nothing`);
+  return absolute(v);
+}
+
+/** 0 (off), or an integer from min to max. */
+function zeroOr(v: unknown, at: Origin, dflt: number, min: number, max: number, what: string): number {
+  const n = integer(v, at, dflt, 0, max, what);
+  if (n !== 0 && n < min) bad(at, v, what);
+  return n;
+}
 
 /**
  * Validates gateway options (every field optional) into a Config. Throws
@@ -256,7 +299,12 @@ export function resolveConfig(options: GatewayOptions | Config = {}, at: Origins
     logLevel: oneOf(o.logLevel, at('logLevel'), LOG_LEVELS, DEFAULTS.logLevel),
     tickIntervalMs: integer(o.tickIntervalMs, at('tickIntervalMs'), DEFAULTS.tickIntervalMs, 100, 3_600_000),
     handshakeTimeoutMs: integer(o.handshakeTimeoutMs, at('handshakeTimeoutMs'), DEFAULTS.handshakeTimeoutMs, 100, 600_000),
+    stateDir: stateDir(o.stateDir, at('stateDir')),
+    fsync: oneOf(o.fsync, at('fsync'), FSYNC_MODES, DEFAULTS.fsync),
     opsRetention: integer(o.opsRetention, at('opsRetention'), DEFAULTS.opsRetention, 1, 100_000_000),
+    opsRetentionBytes: zeroOr(o.opsRetentionBytes, at('opsRetentionBytes'), DEFAULTS.opsRetentionBytes, 65536, 2 ** 40, `0 (no byte limit) or a byte count from 65536 to ${2 ** 40}`),
+    opsRetentionMs: zeroOr(o.opsRetentionMs, at('opsRetentionMs'), DEFAULTS.opsRetentionMs, 1, 10 * 365 * 24 * 3600 * 1000, '0 (no age limit) or milliseconds up to ten years'),
+    sessionIdleMs: zeroOr(o.sessionIdleMs, at('sessionIdleMs'), DEFAULTS.sessionIdleMs, 1000, 2 ** 31 - 1, `0 (sessions never leave memory) or milliseconds from 1000 to ${2 ** 31 - 1}`),
     historyLimit: integer(o.historyLimit, at('historyLimit'), DEFAULTS.historyLimit, 1, 1_000_000),
     taskThreads: integer(o.taskThreads, at('taskThreads'), DEFAULTS.taskThreads, 1, 256),
     opsNice: integer(o.opsNice, at('opsNice'), DEFAULTS.opsNice, 0, 19),
@@ -323,7 +371,12 @@ const ENV: [path: string, ...names: string[]][] = [
   ['logLevel', 'LANEGATE_LOG_LEVEL'],
   ['tickIntervalMs', 'LANEGATE_TICK_INTERVAL_MS'],
   ['handshakeTimeoutMs', 'LANEGATE_HANDSHAKE_TIMEOUT_MS'],
+  ['stateDir', 'LANEGATE_STATE_DIR'],
+  ['fsync', 'LANEGATE_FSYNC'],
   ['opsRetention', 'LANEGATE_OPS_RETENTION'],
+  ['opsRetentionBytes', 'LANEGATE_OPS_RETENTION_BYTES'],
+  ['opsRetentionMs', 'LANEGATE_OPS_RETENTION_MS'],
+  ['sessionIdleMs', 'LANEGATE_SESSION_IDLE_MS'],
   ['historyLimit', 'LANEGATE_HISTORY_LIMIT'],
   ['taskThreads', 'LANEGATE_TASK_THREADS'],
   ['opsNice', 'LANEGATE_OPS_NICE'],

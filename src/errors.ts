@@ -14,6 +14,11 @@ export const ErrorCodes = {
   NOT_STARTED: 'LANEGATE_ERR_NOT_STARTED',
   INVALID_ARGUMENT: 'LANEGATE_ERR_INVALID_ARGUMENT',
   REDIS_UNAVAILABLE: 'LANEGATE_ERR_REDIS_UNAVAILABLE',
+  STATE_DIR: 'LANEGATE_ERR_STATE_DIR',
+  STATE_LOCKED: 'LANEGATE_ERR_STATE_LOCKED',
+  STATE_CORRUPT: 'LANEGATE_ERR_STATE_CORRUPT',
+  STATE_WRITE: 'LANEGATE_ERR_STATE_WRITE',
+  STATE_CLOSED: 'LANEGATE_ERR_STATE_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -34,6 +39,22 @@ export class ConfigError extends LanegateError {
     super(ErrorCodes.CONFIG, `${variable}=${JSON.stringify(value)} is invalid: ${allowed}`);
     this.name = 'ConfigError';
     this.variable = variable;
+  }
+}
+
+/**
+ * The state directory cannot be used: not creatable or writable, held by
+ * another gateway, or holding a file lanegate cannot read back. Like a bad
+ * setting, main.ts prints it as one line and exits with status 2, before
+ * anything is written.
+ */
+export class StateError extends LanegateError {
+  /** The file or directory at fault. */
+  readonly path: string;
+  constructor(code: ErrorCode, path: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'StateError';
+    this.path = path;
   }
 }
 

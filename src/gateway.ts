@@ -20,6 +20,7 @@ import type { MainToWorker, SocketWorkerInit, WorkerToMain } from './socket/mess
 import { EdgeCounters } from './queue/refusals.js';
 import { schemes } from './socket/tls.js';
 import { openRedis, redisFigures, type RedisState } from './state/redis/open.js';
+import { openState, type GatewayState } from './state/open-state.js';
 
 // typed-emitter is a CommonJS types package: from ESM its default export is the module.
 type TypedEmitter<T extends TypedEmitterModule.EventMap> = TypedEmitterModule.default<T>;
@@ -40,6 +41,8 @@ export interface GatewayInfo {
   rings: { conv: number; ops: number; out: number };
   /** Scale-out: the Redis URL (password hidden) and whether it answered at start; null when off. */
   redis: { url: string; up: boolean } | null;
+  /** The state directory (null: `:memory:`), what an ack means, and the ops log's epoch. */
+  state: { dir: string | null; fsync: string; epoch: string };
 }
 
 export type GatewayEvents = {
@@ -90,6 +93,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
   #tasks: TaskPool | null = null;
   #metrics: GatewayMetrics | null = null;
   #agents: AgentRouter | null = null;
+  #state: GatewayState | null = null;
   #stopping = false;
   #redis: RedisState | null = null;
   /** Every worker is up (start finished, none exited). */
@@ -151,6 +155,9 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
 
   async start(): Promise<GatewayInfo> {
     const c = this.#config;
+    // First: a state directory that cannot be used (held by another gateway) fails before any port is bound.
+    const state = await openState(c, this.#log);
+    this.#state = state;
     const startedAt = Date.now();
     const wiring = buildWiring(c);
     const single = wiring.single;
@@ -168,10 +175,18 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     const convEdge = edge('conv')!;
     const opsEdge = edge('ops');
 
-    const agents = await loadAgents(c.agents, c.openai);
+    const agents = await loadAgents(c.agents, c.openai).catch(async (e: unknown) => {
+      await state.close();
+      throw e;
+    });
     this.#agents = agents;
     // Before any port is bound: refused Redis credentials fail the start (exit 2).
-    const redis = c.redis ? await openRedis(c.redis, c.historyLimit, this.#log) : null;
+    const redis = c.redis
+      ? await openRedis(c.redis, c.historyLimit, this.#log).catch(async (e: unknown) => {
+          await state.close();
+          throw e;
+        })
+      : null;
     this.#redis = redis;
     this.#tasks = new TaskPool(c.taskThreads);
     this.#runtime = new Runtime({
@@ -190,6 +205,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
         ...(opsEdge ? { ops: new EdgeCounters(opsEdge).snapshot() } : {}),
       }),
       queueWait: metrics.queueWait,
+      opsLog: state.opsLog,
       hooks: {
         connection: (key, lane, open, client) => this.emit(open ? 'connection' : 'disconnect', { key, lane: laneName(lane), client }),
         chat: () => (this.listenerCount('chat') > 0 ? (u) => this.emit('chat', u) : null),
@@ -211,7 +227,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
       redis.link.on('state', () => this.#postReadiness());
     }
 
-    const ctx: WorkerStartContext = { config: c, wiring, startedAt, serverVersion: `lanegate-${VERSION}`, defaultAgentId: agents.default.id, opsUrl: null, webchatPort: c.convPort === 0 ? null : c.convPort };
+    const ctx: WorkerStartContext = { config: c, wiring, startedAt, serverVersion: `lanegate-${VERSION}`, defaultAgentId: agents.default.id, opsEpoch: state.opsLog.epoch, opsUrl: null, webchatPort: c.convPort === 0 ? null : c.convPort };
     try {
       let opsUrl: string | null = null;
       if (!single) {
@@ -232,6 +248,7 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
         opsPort: opsUrl === null ? null : this.#workers.find((w) => w.role === 'ops')!.port,
         rings: { conv: c.convRingBytes, ops: c.opsRingBytes, out: c.outRingBytes },
         redis: redis ? { url: redis.shownUrl, up: redis.link.state === 'up' } : null,
+        state: { dir: c.stateDir, fsync: c.fsync, epoch: state.opsLog.epoch },
       };
     } catch (e) {
       await this.stop('start failed');
@@ -317,6 +334,8 @@ export class Gateway extends (EventEmitter as new () => TypedEmitter<GatewayEven
     await this.#tasks?.close();
     // Held sessions are given up after their transcript writes; then the connections close.
     await this.#redis?.close();
+    // Last: everything acknowledged is durable before the lock is released.
+    await this.#state?.close();
   }
 }
 

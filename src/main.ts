@@ -2,7 +2,7 @@
 // print where it listens, stop cleanly on SIGINT/SIGTERM.
 
 import { loadConfig } from './config.js';
-import { ConfigError, isLanegateError } from './errors.js';
+import { ConfigError, isLanegateError, StateError } from './errors.js';
 import { Gateway, VERSION, type GatewayInfo } from './gateway.js';
 import { createLogger } from './log.js';
 import { applyV8Settings } from './v8-settings.js';
@@ -21,6 +21,7 @@ function banner(info: GatewayInfo, agent: string): string {
     `  rings    conv ${size(info.rings.conv)}, ops ${size(info.rings.ops)}, out ${size(info.rings.out)}`,
     `  agent    ${agent}`,
     ...(info.redis ? [`  redis    ${info.redis.url}${info.redis.up ? '' : ' (unreachable: retrying; ops deliveries answer UNAVAILABLE until it answers)'}`] : []),
+    `  state    ${info.state.dir === null ? ':memory: (nothing kept across restarts)' : `${info.state.dir} (LANEGATE_FSYNC=${info.state.fsync})`}, ops epoch ${info.state.epoch}`,
     '',
   ].join('\n');
 }
@@ -45,8 +46,9 @@ async function main(): Promise<void> {
     info = await gateway.start();
   } catch (e) {
     process.stderr.write(`lanegate: ${isLanegateError(e) ? e.message : String(e)}\n`);
-    // A setting the running system refused (Redis credentials, a Redis without what is needed): like a bad value, 2.
-    process.exit(e instanceof ConfigError ? 2 : 1);
+    // A setting the running system refused (Redis credentials, a Redis without
+    // what is needed) or an unusable state directory: like a bad value, 2.
+    process.exit(e instanceof ConfigError || e instanceof StateError ? 2 : 1);
   }
   process.stdout.write(banner(info, gateway.agents.map((a) => `${a.id} (${a.model})`).join(', ')));
 

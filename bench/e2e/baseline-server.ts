@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createEchoAgent } from '../../src/agents/echo.js';
-import { MemoryOpsLog } from '../../src/state/memory-ops-log.js';
+import { RetainedOps } from '../../src/state/retained-ops.js';
 
 const ECHO_ONLY = process.argv.includes('--echo');
 /** Items handled per event-loop turn, as lanegate's runtime does. */
@@ -27,7 +27,7 @@ interface Item {
 }
 
 const agent = createEchoAgent();
-const log = new MemoryOpsLog(100_000);
+const log = new RetainedOps(100_000);
 const fifo: Item[] = [];
 let head = 0;
 let scheduled = false;

@@ -164,6 +164,8 @@ export interface WorkerStartContext {
   serverVersion: string;
   /** The default agent's id (hello-ok sessionDefaults, the webchat's session key). */
   defaultAgentId: string;
+  /** The ops log's epoch (hello-ok snapshot.opsEpoch). */
+  opsEpoch: string;
   /** ws:// URL of the ops port (dual-port mode, once it listens): the conv worker names it in error hints. */
   opsUrl: string | null;
   /** The conv port once known (the webchat's origin, allowed on the ops port too). */
@@ -199,6 +201,7 @@ export function socketWorkerInit(ctx: WorkerStartContext, rings: WorkerRings, po
     serverVersion: ctx.serverVersion,
     defaultAgentId: ctx.defaultAgentId,
     startedAt: ctx.startedAt,
+    opsEpoch: ctx.opsEpoch,
     inDoorbell: w.inDoorbell,
     convRing: rings.convRing,
     opsRing: rings.opsRing,

@@ -27,6 +27,8 @@ export interface HelloContext {
   tickIntervalMs: number;
   uptimeMs: number;
   defaultAgentId: string;
+  /** The ops log's epoch (lanegate's one addition to OpenClaw's snapshot). */
+  opsEpoch: string;
 }
 
 export type ConnectOutcome =
@@ -117,6 +119,9 @@ export function helloOk(reqId: string, ctx: HelloContext, role: string, scopes: 
       stateVersion: { presence: 0, health: 0 },
       uptimeMs: Math.max(0, Math.round(ctx.uptimeMs)),
       sessionDefaults: { defaultAgentId: ctx.defaultAgentId, mainKey: MAIN_KEY, mainSessionKey: `agent:${ctx.defaultAgentId}:${MAIN_KEY}`, scope: 'per-sender' },
+      // The epoch an ops.subscribe {afterSeq, epoch} cursor belongs to: a
+      // client keeps it with its last seq (docs/protocol.md, Operations protocol).
+      opsEpoch: ctx.opsEpoch,
     },
     auth: { role, scopes },
     policy: { maxPayload: ctx.maxPayload, maxBufferedBytes: ctx.maxBufferedBytes, tickIntervalMs: ctx.tickIntervalMs },

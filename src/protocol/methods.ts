@@ -95,6 +95,7 @@ export const OPS_METHODS: Record<string, MethodSpec> = {
       str('sessionKey', { max: 512, optional: true }),
       listOf('lanes', OPS_LANES, { optional: true }),
       int('afterSeq', { optional: true }),
+      str('epoch', { max: 128, optional: true }),
       bool('live', { optional: true }),
     ),
   },

@@ -15,6 +15,7 @@ import { Histogram } from '../metrics/histogram.js';
 import { LocalQueue } from './local-queue.js';
 import { OpsHub } from './ops-hub.js';
 import { MemoryOpsLog } from '../state/memory-ops-log.js';
+import type { OpsLog } from '../state/ops-log.js';
 import { opsMethods } from '../methods/ops.js';
 import { connKey, type ConnKey, type Outbox } from './outbox.js';
 import { Request, type Handler } from '../methods/request.js';
@@ -74,6 +75,8 @@ export interface RuntimeOptions {
   queueWait?: readonly [QueueWaitObserver, QueueWaitObserver];
   /** Scale-out: chat sessions shared with other instances. */
   share?: SessionShare;
+  /** The ops log (the state directory's, or a shared one); default: a memory log with the configured retention. */
+  opsLog?: OpsLog;
 }
 
 export interface QueueWaitObserver {
@@ -103,6 +106,7 @@ export class Runtime {
   readonly #sessions: SessionStore;
   readonly #runs: RunManager;
   readonly #hub: OpsHub;
+  readonly #opsLog: OpsLog;
   #gated = false;
   /** Requests taken per lane (conv, ops). */
   readonly framesIn: [number, number] = [0, 0];
@@ -110,9 +114,8 @@ export class Runtime {
   constructor(o: RuntimeOptions) {
     this.#o = o;
     this.#sessions = new SessionStore(o.config.historyLimit);
-    this.#hub = new OpsHub(o.config.opsLog ?? new MemoryOpsLog(o.config.opsRetention), o.outbox, (step) => this.#later(step), (e) =>
-      o.hooks.ops(e.seq, e.lane, e.sessionKey, e.kind),
-    );
+    this.#opsLog = o.opsLog ?? o.config.opsLog ?? new MemoryOpsLog({ entries: o.config.opsRetention, bytes: o.config.opsRetentionBytes, ms: o.config.opsRetentionMs });
+    this.#hub = new OpsHub(this.#opsLog, o.outbox, (step) => this.#later(step), (e) => o.hooks.ops(e.seq, e.lane, e.sessionKey, e.kind));
     this.#runs = new RunManager({
       out: o.outbox,
       sessions: this.#sessions,
@@ -133,7 +136,7 @@ export class Runtime {
         status: () => this.status(),
         ...(o.share ? { share: o.share } : {}),
       }),
-      ...opsMethods(this.#hub),
+      ...opsMethods(this.#hub, o.log),
     };
     const conv: LaneSource[] = [];
     const ops: LaneSource[] = [];
@@ -143,6 +146,8 @@ export class Runtime {
       (def.lane === Lane.CONV ? conv : ops).push(this.#ringSource(ring, def));
     }
     ops.push(this.#local);
+    // The log's finished writes: resolving their appends sends acks and events, so they are ops work.
+    if (this.#opsLog.completions) ops.push(this.#opsLog.completions);
     for (const ch of o.outbox.channels(Lane.OPS)) ch.onDrain = () => this.#consumer.kick();
     this.#consumer = new PriorityConsumer(Signal.over(o.doorbell), conv, ops, {
       maxPerTurn: MAX_PER_TURN,
@@ -177,6 +182,11 @@ export class Runtime {
   stop(): void {
     this.#runs.abortAll();
     this.#consumer.stop();
+  }
+
+  /** The ops log, for the gateway's drain (sync) and stop (close). */
+  get opsLog(): OpsLog {
+    return this.#opsLog;
   }
 
   /** Queue-wait summaries (ms) per lane: enqueue in the worker to dequeue here. */
@@ -214,7 +224,7 @@ export class Runtime {
       connections: this.#conns.size,
       activeRuns: this.#runs.activeCount,
       requests: this.framesIn[Lane.CONV] + this.framesIn[Lane.OPS],
-      ops: { headSeq: this.#hub.headSeq, firstSeq: this.#hub.firstSeq, subscribers: this.#hub.subscriberCount, delivered: this.#hub.delivered },
+      ops: { epoch: this.#hub.epoch, headSeq: this.#hub.headSeq, firstSeq: this.#hub.firstSeq, subscribers: this.#hub.subscriberCount, delivered: this.#hub.delivered },
       tasks: { completed: this.#o.tasks.completed, queued: this.#o.tasks.queued },
       edge: this.#o.edge?.(),
     });
@@ -273,7 +283,7 @@ export class Runtime {
       const entry = { lane: d.lane, sessionKey: d.sessionKey, kind: d.kind, idempotencyKey: d.idempotencyKey, ts: Date.now(), payloadJson };
       this.#later(() => {
         try {
-          Promise.resolve(this.#hub.accept(entry)).then(resolve, reject);
+          this.#hub.accept(entry).then(resolve, reject);
         } catch (e) {
           reject(e);
         }
@@ -285,14 +295,16 @@ export class Runtime {
     tasks.forEach((task, i) => {
       const deliver = (kind: string, payload: unknown): void =>
         this.#later(() => {
-          this.#hub.accept({
-            lane: 'subagent',
-            sessionKey,
-            kind,
-            idempotencyKey: `${runId}:subagent:${i + 1}`,
-            ts: Date.now(),
-            payloadJson: JSON.stringify(payload),
-          });
+          this.#hub
+            .accept({
+              lane: 'subagent',
+              sessionKey,
+              kind,
+              idempotencyKey: `${runId}:subagent:${i + 1}`,
+              ts: Date.now(),
+              payloadJson: JSON.stringify(payload),
+            })
+            .catch((e: unknown) => this.#o.log.error({ err: e, runId }, 'sub-agent result could not be stored in the ops log'));
         });
       this.#o.tasks.run(task).then(
         (result) => deliver('subagent.result', { runId, index: i + 1, of: tasks.length, ...result }),
@@ -320,6 +332,12 @@ export class Runtime {
       } else if (kind === InKind.OPEN) this.#open(key, def.lane, body);
       else if (kind === InKind.CLOSE) this.#close(key, def.lane);
     };
+    const log = this.#opsLog;
+    // A log whose write backlog is full stops new deliveries here: they stay
+    // in the ring, then in TCP (backpressure, as for a full outbound ring).
+    if (lane === Lane.OPS && 'backlogged' in log) {
+      return { take: (max) => (log.backlogged ? 0 : ring.drainAt(max, handle)), hasWork: () => !log.backlogged && !ring.isEmpty() };
+    }
     return { take: (max) => ring.drainAt(max, handle), hasWork: () => !ring.isEmpty() };
   }
 

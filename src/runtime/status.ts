@@ -47,7 +47,7 @@ export interface StatusInput {
   connections: number;
   activeRuns: number;
   requests: number;
-  ops: Record<string, number>;
+  ops: Record<string, number | string>;
   tasks: Record<string, number>;
   /** Per port: open connections and refusals by reason (src/socket/refusals.ts). */
   edge?: Record<string, unknown>;

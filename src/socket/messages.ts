@@ -30,6 +30,8 @@ export interface SocketWorkerInit {
   startedAt: number;
   /** The default agent's id: hello-ok's sessionDefaults and the webchat's session key name it. */
   defaultAgentId: string;
+  /** The ops log's epoch, sent in hello-ok as snapshot.opsEpoch. */
+  opsEpoch: string;
   /** The runtime's doorbell (this worker rings it after writing). */
   inDoorbell: SharedArrayBuffer;
   /** Inbound rings this worker produces into, by lane. */

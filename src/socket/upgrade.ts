@@ -175,6 +175,7 @@ export class Upgrade {
           tickIntervalMs: o.init.tickIntervalMs,
           uptimeMs: Date.now() - o.init.startedAt,
           defaultAgentId: o.init.defaultAgentId,
+          opsEpoch: o.init.opsEpoch,
         },
         c.role,
         c.scopes,

@@ -21,10 +21,12 @@ export interface RunningGateway {
  * (port 0) and resolves once its banner names the ports: the gateway's
  * main thread never shares an event loop with the test's clients. `argv`
  * runs another server that prints the same banner (the benchmark baselines).
+ * State is `:memory:` unless `env` names a LANEGATE_STATE_DIR: tests never
+ * touch (or lock) ~/.lanegate, and gateways of parallel runs never meet.
  */
 export function startGateway(env: Record<string, string> = {}, timeoutMs = 15_000, argv: string[] = [MAIN]): Promise<RunningGateway> {
   const proc = spawn(process.execPath, argv, {
-    env: { ...process.env, LANEGATE_CONV_PORT: '0', LANEGATE_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LANEGATE_CONV_PORT: '0', LANEGATE_LOG_LEVEL: 'warn', LANEGATE_STATE_DIR: ':memory:', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -84,7 +86,7 @@ export function startGateway(env: Record<string, string> = {}, timeoutMs = 15_00
 
 /** Runs `node dist/main.js` expecting it to exit at once (configuration errors). */
 export function runGatewayExpectExit(env: Record<string, string>, timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', LANEGATE_CONV_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', LANEGATE_CONV_PORT: '0', LANEGATE_STATE_DIR: ':memory:', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));

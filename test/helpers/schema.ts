@@ -13,6 +13,9 @@
 //   TUI needs it to adopt runs), but the 2026.9.1 AgentEvent definition is
 //   closed. lanegate sends it too, so AgentEvent is checked with exactly that
 //   one extra property allowed; anything else extra still fails.
+// - hello-ok `snapshot.opsEpoch`: lanegate's one addition to the closed
+//   Snapshot definition (the ops log's epoch, README "Operations
+//   protocol"), checked as a non-empty string; anything else extra fails.
 // - Frames the schema does not describe get small local schemas, named as
 //   such: `connect.challenge` (the reference client requires a non-empty
 //   nonce and an integer ts) and lanegate's own `ops` events.
@@ -83,6 +86,14 @@ function agentEventSchema(): Json {
   return { ...d, properties: { ...d.properties, sessionKey: { type: 'string', minLength: 1 } } };
 }
 
+/** HelloOk whose snapshot may carry lanegate's opsEpoch (see the header). */
+function helloOkSchema(): Json {
+  const d = def('HelloOk') as { properties: Json & { snapshot: Json } };
+  const snap = def('Snapshot') as { properties: Json };
+  const snapshot = { ...snap, properties: { ...snap.properties, opsEpoch: { type: 'string', minLength: 1 } } };
+  return { ...d, properties: { ...d.properties, snapshot } };
+}
+
 const challengeSchema = (): Json => ({
   type: 'object',
   required: ['nonce', 'ts'],
@@ -125,7 +136,7 @@ const EVENT_PAYLOADS: Record<string, () => Json> = {
  * ResponseFrame.
  */
 const RESULTS: Record<string, () => Json> = {
-  connect: () => def('HelloOk'),
+  connect: helloOkSchema,
   health: () => (def('Snapshot') as { properties: { health: Json } }).properties.health,
   'agents.list': () => def('AgentsListResult'),
   'commands.list': () => def('CommandsListResult'),

@@ -139,6 +139,28 @@ test('ops.subscribe beyond retention answers recovered:false and replays what is
   await Promise.all([pub.close(), sub.close()]);
 });
 
+test('the ops epoch: in hello-ok snapshot.opsEpoch and every ops.subscribe answer; a cursor from another epoch is not recovered', async () => {
+  const pub = await TestClient.connect(gw.opsUrl!);
+  const epoch = pub.hello!.payload.snapshot.opsEpoch as string;
+  assert.match(epoch, /^[0-9a-f-]{36}$/);
+  const conv = await TestClient.connect(gw.convUrl);
+  assert.equal(conv.hello!.payload.snapshot.opsEpoch, epoch, 'both ports name the same log');
+  const seq = (await pub.request('ops.deliver', { lane: 'system', sessionKey: 'ep', idempotencyKey: 'ep-1', kind: 'k', payload: 1 })).payload.seq as number;
+
+  const same = await TestClient.connect(gw.opsUrl!);
+  const r1 = await same.request('ops.subscribe', { afterSeq: seq - 1, epoch, sessionKey: 'ep' });
+  assert.equal(r1.payload.recovered, true);
+  assert.equal(r1.payload.epoch, epoch);
+  await same.waitFor((f) => f.event === 'ops' && f.payload.seq === seq);
+
+  const other = await TestClient.connect(gw.opsUrl!);
+  const r2 = await other.request('ops.subscribe', { afterSeq: seq - 1, epoch: 'an-epoch-from-before-a-wipe', sessionKey: 'ep' });
+  assert.equal(r2.payload.recovered, false, 'the seq is in range, but it belongs to another history');
+  assert.equal(r2.payload.epoch, epoch);
+  await other.waitFor((f) => f.event === 'ops' && f.payload.seq === seq);
+  await Promise.all([pub.close(), conv.close(), same.close(), other.close()]);
+});
+
 test('HTTP: /healthz live, /readyz ready, unknown path 404', async () => {
   const h = await fetch(`${gw.httpUrl}/healthz`);
   assert.deepEqual(await h.json(), { ok: true, status: 'live' });

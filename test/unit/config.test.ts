@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULTS, loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
@@ -21,6 +23,17 @@ test('defaults match the design table', () => {
   assert.equal(loadConfig({ LANEGATE_SCAVENGE: 'parallel' }).scavenge, 'parallel');
   assert.equal(c.opsDeflate.mode, 'off', 'the ops port does not compress unless asked');
   assert.deepEqual(loadConfig({ LANEGATE_OPS_DEFLATE: 'on', LANEGATE_OPS_DEFLATE_LEVEL: '6' }).opsDeflate, { mode: 'on', threshold: 16384, level: 6, memLevel: 8, concurrency: 2 });
+  assert.equal(c.stateDir, join(homedir(), '.lanegate'));
+  assert.equal(c.fsync, 'always');
+  assert.equal(c.opsRetentionBytes, 256 * 1024 * 1024);
+  assert.equal(c.opsRetentionMs, 7 * 24 * 3600 * 1000);
+});
+
+test('state settings: :memory:, relative paths resolved, retention and idle limits with 0 = off', () => {
+  assert.equal(loadConfig({ LANEGATE_STATE_DIR: ':memory:' }).stateDir, null);
+  assert.equal(loadConfig({ LANEGATE_STATE_DIR: 'rel/state' }).stateDir, resolve('rel/state'));
+  const c = loadConfig({ LANEGATE_FSYNC: 'everysec', LANEGATE_OPS_RETENTION_BYTES: '0', LANEGATE_OPS_RETENTION_MS: '0', LANEGATE_SESSION_IDLE_MS: '0' });
+  assert.deepEqual([c.fsync, c.opsRetentionBytes, c.opsRetentionMs, c.sessionIdleMs], ['everysec', 0, 0, 0]);
 });
 
 test('OpenClaw variable names are read as aliases; lanegate names win', () => {
@@ -60,6 +73,15 @@ test('each bad value throws a ConfigError naming its variable', () => {
     [{ LANEGATE_REDIS_URL: 'redis://127.0.0.1:6379', LANEGATE_REDIS_PREFIX: 'has space' }, 'LANEGATE_REDIS_PREFIX'],
     [{ LANEGATE_REDIS_URL: 'redis://127.0.0.1:6379', LANEGATE_REDIS_PREFIX: 'a{b' }, 'LANEGATE_REDIS_PREFIX'],
     [{ LANEGATE_REDIS_PREFIX: 'x:' }, 'LANEGATE_REDIS_PREFIX'],
+    [{ LANEGATE_FSYNC: 'sometimes' }, 'LANEGATE_FSYNC'],
+    [{ LANEGATE_FSYNC: 'ALWAYS' }, 'LANEGATE_FSYNC'],
+    [{ LANEGATE_STATE_DIR: 'a\0b' }, 'LANEGATE_STATE_DIR'],
+    [{ LANEGATE_OPS_RETENTION: '0' }, 'LANEGATE_OPS_RETENTION'],
+    [{ LANEGATE_OPS_RETENTION_BYTES: '1000' }, 'LANEGATE_OPS_RETENTION_BYTES'],
+    [{ LANEGATE_OPS_RETENTION_BYTES: '-5' }, 'LANEGATE_OPS_RETENTION_BYTES'],
+    [{ LANEGATE_OPS_RETENTION_MS: '1.5' }, 'LANEGATE_OPS_RETENTION_MS'],
+    [{ LANEGATE_SESSION_IDLE_MS: '10' }, 'LANEGATE_SESSION_IDLE_MS'],
+    [{ LANEGATE_SESSION_IDLE_MS: 'soon' }, 'LANEGATE_SESSION_IDLE_MS'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(

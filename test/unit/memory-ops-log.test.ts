@@ -1,70 +1,42 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryOpsLog } from '../../src/state/memory-ops-log.js';
-import { Prng } from '../helpers/prng.js';
+import type { OpsEntry } from '../../src/state/ops-log.js';
 
-const entry = (key: string) => ({ lane: 'cron' as const, sessionKey: 's', kind: 'k', idempotencyKey: key, ts: 0, payloadJson: '{}' });
+const entry = (key: string) => ({ lane: 'cron' as const, sessionKey: 's', kind: 'k', idempotencyKey: key, ts: Date.now(), payloadJson: '{"n":1}' });
 
-test('seq starts at 1 and increases; a repeated key gets the first seq', () => {
-  const log = new MemoryOpsLog(10);
-  assert.equal(log.headSeq, 0);
-  assert.deepEqual(log.append(entry('a')), { seq: 1, duplicate: false });
-  assert.deepEqual(log.append(entry('b')), { seq: 2, duplicate: false });
-  assert.deepEqual(log.append(entry('a')), { seq: 1, duplicate: true });
-  assert.equal(log.headSeq, 2);
-});
-
-test('retention keeps the last N entries; their keys leave with them', () => {
-  const log = new MemoryOpsLog(3);
-  for (let i = 1; i <= 5; i++) log.append(entry(`k${i}`));
-  assert.equal(log.firstSeq, 3);
-  assert.deepEqual(log.readAfter(0, 100).map((e) => e.seq), [3, 4, 5]);
-  assert.deepEqual(log.readAfter(3, 100).map((e) => e.seq), [4, 5]);
-  assert.deepEqual(log.readAfter(3, 1).map((e) => e.seq), [4]);
-  assert.equal(log.append(entry('k1')).duplicate, false, 'k1 left retention, so it is new again');
-  assert.equal(log.append(entry('k5')).duplicate, true);
-});
-
-test('a large retention grows its storage lazily and wraps correctly', () => {
-  const log = new MemoryOpsLog(100_000);
-  for (let i = 1; i <= 250_000; i++) log.append(entry(`x${i}`));
-  assert.equal(log.firstSeq, 150_001);
-  const tail = log.readAfter(249_995, 10);
-  assert.deepEqual(tail.map((e) => e.idempotencyKey), ['x249996', 'x249997', 'x249998', 'x249999', 'x250000']);
-});
-
-test('every retained key is still found after the key table is rebuilt many times; evicted keys are not', () => {
-  const log = new MemoryOpsLog(1_000);
-  for (let i = 1; i <= 20_000; i++) log.append(entry(`r${i}`));
-  for (let i = 19_001; i <= 20_000; i++) assert.deepEqual(log.append(entry(`r${i}`)), { seq: i, duplicate: true }, `r${i}`);
-  assert.equal(log.headSeq, 20_000, 'duplicates take no seq');
-  assert.deepEqual(log.append(entry('r19000')), { seq: 20_001, duplicate: false }, 'r19000 left retention');
-});
-
-test('keys leave the table exactly when their entries leave retention (seeded model check)', () => {
-  // A small retention and a small key pool: probe runs collide and wrap,
-  // keys repeat inside retention (duplicates) and after it (new again).
-  const retention = 64;
-  const log = new MemoryOpsLog(retention);
-  const rand = new Prng(0x5eed);
-  const seqOf = new Map<string, number>(); // the model: key -> seq while retained
-  let head = 0;
-  for (let i = 0; i < 50_000; i++) {
-    const key = `m${rand.int(0, 199)}`;
-    const known = seqOf.get(key);
-    const retained = known !== undefined && known > head - retention;
-    const r = log.append(entry(key));
-    if (retained) {
-      assert.deepEqual(r, { seq: known, duplicate: true }, `append ${i}: ${key} is retained at ${known}`);
-    } else {
-      head++;
-      assert.deepEqual(r, { seq: head, duplicate: false }, `append ${i}: ${key} is new`);
-      seqOf.set(key, head);
-    }
-  }
-  assert.equal(log.headSeq, head);
-  assert.deepEqual(
-    log.readAfter(0, retention).map((e) => e.seq),
-    Array.from({ length: retention }, (_, k) => head - retention + 1 + k),
+test('appends resolve in order; the feed sees each new entry once, before its append resolves', async () => {
+  const log = new MemoryOpsLog(100);
+  const fed: number[] = [];
+  const order: string[] = [];
+  log.feed.subscribe((e: OpsEntry) => {
+    fed.push(e.seq);
+    order.push(`feed ${e.seq}`);
+  });
+  const results = await Promise.all(
+    ['a', 'b', 'a', 'c'].map((k) =>
+      log.append(entry(k)).then((r) => {
+        order.push(`ack ${r.seq}${r.duplicate ? ' dup' : ''}`);
+        return r;
+      }),
+    ),
   );
+  assert.deepEqual(results, [
+    { seq: 1, duplicate: false },
+    { seq: 2, duplicate: false },
+    { seq: 1, duplicate: true },
+    { seq: 3, duplicate: false },
+  ]);
+  assert.deepEqual(fed, [1, 2, 3], 'a duplicate is not fed');
+  assert.deepEqual(order, ['feed 1', 'feed 2', 'feed 3', 'ack 1', 'ack 2', 'ack 1 dup', 'ack 3']);
+  assert.deepEqual((await log.readAfter(1, 10)).map((e) => e.seq), [2, 3]);
+});
+
+test('each memory log has its own epoch (a restart is a new history); a closed log refuses appends', async () => {
+  const a = new MemoryOpsLog(10);
+  const b = new MemoryOpsLog(10);
+  assert.match(a.epoch, /^[0-9a-f-]{36}$/);
+  assert.notEqual(a.epoch, b.epoch);
+  await a.close();
+  await assert.rejects(a.append(entry('x')), { code: 'LANEGATE_ERR_STATE_CLOSED' });
 });

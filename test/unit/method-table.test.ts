@@ -9,6 +9,7 @@ import { admit } from '../../src/protocol/admit.js';
 import { convMethods } from '../../src/methods/conv.js';
 import { opsMethods } from '../../src/methods/ops.js';
 import type { OpsHub } from '../../src/runtime/ops-hub.js';
+import type { Logger } from '../../src/log.js';
 import type { RunManager } from '../../src/runtime/runs.js';
 import { SessionStore } from '../../src/runtime/sessions.js';
 import { NODE_VERSION, OPENCLAW_VERSION } from '../compat/toolchain.js';
@@ -28,7 +29,7 @@ test('the advertised method table and the runtime handlers are the same set', ()
       health: () => ({}),
       status: () => ({}),
     }),
-    ...opsMethods({} as OpsHub),
+    ...opsMethods({} as OpsHub, {} as Logger),
   };
   assert.deepEqual(Object.keys(handlers).sort(), Object.keys({ ...CONV_METHODS, ...OPS_METHODS }).sort());
   assert.deepEqual(Object.keys(methodsFor('conv', true)).sort(), Object.keys(handlers).sort());

@@ -124,7 +124,7 @@ test('fresh rings for one worker (a restart) share no buffer with its old ones a
 test('socket worker start messages: the right rings, limits and counters for each role and mode', () => {
   const config = { ...loadConfig({ LANEGATE_OPS_PORT: '18790', LANEGATE_OPS_NICE: '7', LANEGATE_CONV_MAX_PAYLOAD: '2048', LANEGATE_OPS_MAX_PAYLOAD: '4096' }), ...SIZES };
   const w = buildWiring(config);
-  const ctx = { config, wiring: w, startedAt: 1, serverVersion: 'lanegate-test', defaultAgentId: 'main', opsUrl: 'ws://127.0.0.1:18790', webchatPort: 18789 };
+  const ctx = { config, wiring: w, startedAt: 1, serverVersion: 'lanegate-test', defaultAgentId: 'main', opsEpoch: 'test-epoch', opsUrl: 'ws://127.0.0.1:18790', webchatPort: 18789 };
   const conv = socketWorkerInit(ctx, w.workers[0]!, 4321);
   const ops = socketWorkerInit(ctx, w.workers[1]!, 18790);
   assert.equal(conv.port, 4321, 'the port given (a restart reuses the one the worker got)');
